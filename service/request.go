@@ -1,0 +1,160 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+)
+
+// op describes one REST operation: every operation is data for the one builder [Client.do].
+type op struct {
+	method string
+	path   string // below the endpoint; {hub}, {group}, {user}, {connection}, {permission}
+	status int    // the documented success status (any 2xx is accepted)
+	anon   bool   // sent without credentials (health)
+	exists bool   // HEAD check: 2xx → true, 404 → false
+}
+
+var (
+	opHealth = op{method: http.MethodHead, path: "/api/health", status: http.StatusOK, anon: true}
+
+	opSendToAll        = op{method: http.MethodPost, path: "/api/hubs/{hub}/:send", status: http.StatusAccepted}
+	opSendToGroup      = op{method: http.MethodPost, path: "/api/hubs/{hub}/groups/{group}/:send", status: http.StatusAccepted}
+	opSendToUser       = op{method: http.MethodPost, path: "/api/hubs/{hub}/users/{user}/:send", status: http.StatusAccepted}
+	opSendToConnection = op{method: http.MethodPost, path: "/api/hubs/{hub}/connections/{connection}/:send", status: http.StatusAccepted}
+
+	opCloseAllConnections   = op{method: http.MethodPost, path: "/api/hubs/{hub}/:closeConnections", status: http.StatusNoContent}
+	opCloseGroupConnections = op{method: http.MethodPost, path: "/api/hubs/{hub}/groups/{group}/:closeConnections", status: http.StatusNoContent}
+	opCloseUserConnections  = op{method: http.MethodPost, path: "/api/hubs/{hub}/users/{user}/:closeConnections", status: http.StatusNoContent}
+	opCloseConnection       = op{method: http.MethodDelete, path: "/api/hubs/{hub}/connections/{connection}", status: http.StatusNoContent}
+
+	opConnectionExists = op{method: http.MethodHead, path: "/api/hubs/{hub}/connections/{connection}", status: http.StatusOK, exists: true}
+	opUserExists       = op{method: http.MethodHead, path: "/api/hubs/{hub}/users/{user}", status: http.StatusOK, exists: true}
+	opGroupExists      = op{method: http.MethodHead, path: "/api/hubs/{hub}/groups/{group}", status: http.StatusOK, exists: true}
+
+	opAddConnectionToGroup          = op{method: http.MethodPut, path: "/api/hubs/{hub}/groups/{group}/connections/{connection}", status: http.StatusOK}
+	opRemoveConnectionFromGroup     = op{method: http.MethodDelete, path: "/api/hubs/{hub}/groups/{group}/connections/{connection}", status: http.StatusNoContent}
+	opRemoveConnectionFromAllGroups = op{method: http.MethodDelete, path: "/api/hubs/{hub}/connections/{connection}/groups", status: http.StatusNoContent}
+	opAddUserToGroup                = op{method: http.MethodPut, path: "/api/hubs/{hub}/users/{user}/groups/{group}", status: http.StatusOK}
+	opRemoveUserFromGroup           = op{method: http.MethodDelete, path: "/api/hubs/{hub}/users/{user}/groups/{group}", status: http.StatusNoContent}
+	opRemoveUserFromAllGroups       = op{method: http.MethodDelete, path: "/api/hubs/{hub}/users/{user}/groups", status: http.StatusNoContent}
+	opAddConnectionsToGroups        = op{method: http.MethodPost, path: "/api/hubs/{hub}/:addToGroups", status: http.StatusOK}
+	opRemoveConnectionsFromGroups   = op{method: http.MethodPost, path: "/api/hubs/{hub}/:removeFromGroups", status: http.StatusOK}
+	opListConnectionsInGroup        = op{method: http.MethodGet, path: "/api/hubs/{hub}/groups/{group}/connections", status: http.StatusOK}
+
+	opGrantPermission  = op{method: http.MethodPut, path: "/api/hubs/{hub}/permissions/{permission}/connections/{connection}", status: http.StatusOK}
+	opRevokePermission = op{method: http.MethodDelete, path: "/api/hubs/{hub}/permissions/{permission}/connections/{connection}", status: http.StatusNoContent}
+	opCheckPermission  = op{method: http.MethodHead, path: "/api/hubs/{hub}/permissions/{permission}/connections/{connection}", status: http.StatusOK, exists: true}
+
+	opGenerateToken = op{method: http.MethodPost, path: "/api/hubs/{hub}/:generateToken", status: http.StatusOK}
+)
+
+// args are the path parameters of one call (without hub, which the client adds).
+type args map[string]string
+
+// body is a request payload with its content type.
+type body struct {
+	contentType string
+	data        []byte
+}
+
+// buildURL expands o.path with the escaped arguments, and adds the query and api-version.
+func (c *Client) buildURL(o op, a args, q url.Values) string {
+	var b strings.Builder
+	b.Grow(len(c.endpoint) + len(o.path) + 64)
+	b.WriteString(c.endpoint)
+	p := o.path
+	for {
+		i := strings.IndexByte(p, '{')
+		if i < 0 {
+			b.WriteString(p)
+			break
+		}
+		j := strings.IndexByte(p[i:], '}') + i
+		b.WriteString(p[:i])
+		name := p[i+1 : j]
+		if name == "hub" {
+			b.WriteString(url.PathEscape(c.hub))
+		} else {
+			b.WriteString(url.PathEscape(a[name]))
+		}
+		p = p[j+1:]
+	}
+	b.WriteString("?api-version=")
+	b.WriteString(url.QueryEscape(c.apiVersion))
+	if len(q) > 0 {
+		b.WriteByte('&')
+		b.WriteString(q.Encode())
+	}
+	return b.String()
+}
+
+// do sends one operation. It returns the response of a successful call (any 2xx; for
+// exists checks also 404) with its body read, or an *azcore.ResponseError.
+func (c *Client) do(ctx context.Context, o op, a args, q url.Values, bd *body) (*http.Response, error) {
+	return c.send(ctx, o, c.buildURL(o, a, q), bd)
+}
+
+func (c *Client) send(ctx context.Context, o op, rawURL string, bd *body) (*http.Response, error) {
+	req, err := runtime.NewRequest(ctx, o.method, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	accept := "application/json"
+	if o == opGenerateToken {
+		accept = "application/json, text/json"
+	}
+	req.Raw().Header.Set("Accept", accept)
+	if bd != nil {
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(bd.data)), bd.contentType); err != nil {
+			return nil, err
+		}
+		if len(bd.data) == 0 {
+			req.Raw().ContentLength = 0
+		}
+	}
+	pl := c.pl
+	if o.anon {
+		pl = c.anon
+	}
+	resp, err := pl.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	if o.exists && resp.StatusCode == http.StatusNotFound {
+		return resp, nil
+	}
+	return nil, runtime.NewResponseError(resp)
+}
+
+// required checks that every named value is non-empty.
+func required(kv ...string) error {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			return fmt.Errorf("%w: %s must not be empty", ErrInvalidArgument, kv[i])
+		}
+	}
+	return nil
+}
+
+func checkGroup(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return fmt.Errorf("%w: group name must not be empty or whitespace", ErrInvalidArgument)
+	}
+	if n := len([]rune(name)); n > 1024 {
+		return fmt.Errorf("%w: group name is %d characters long, the limit is 1024", ErrInvalidArgument, n)
+	}
+	return nil
+}
+
+var _ policy.Policy = (*keyPolicy)(nil)
