@@ -112,12 +112,16 @@ func (c *Client) send(ctx context.Context, o op, rawURL string, bd *body) (*http
 		accept = "application/json, text/json"
 	}
 	req.Raw().Header.Set("Accept", accept)
-	if bd != nil {
+	switch {
+	case bd == nil:
+	case len(bd.data) == 0:
+		// No body: net/http then sends Content-Length: 0 for POST and PUT.
+		if bd.contentType != "" {
+			req.Raw().Header.Set("Content-Type", bd.contentType)
+		}
+	default:
 		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(bd.data)), bd.contentType); err != nil {
 			return nil, err
-		}
-		if len(bd.data) == 0 {
-			req.Raw().ContentLength = 0
 		}
 	}
 	pl := c.pl
