@@ -1,0 +1,184 @@
+package client
+
+import (
+	"context"
+	"sync"
+)
+
+// ConnectedEvent reports a new connection: after Start, and after each reconnect that opened a
+// new connection (not after a recovery of the same connection, where nothing was lost).
+type ConnectedEvent struct {
+	// ConnectionID is the service's id of the connection.
+	ConnectionID string
+	// UserID is the user id of the connection, empty for an anonymous one.
+	UserID string
+}
+
+// DisconnectedEvent reports a connection that ended and could not be recovered (on the
+// reliable protocol, recovery is tried first and is silent when it works), or that Stop closed.
+type DisconnectedEvent struct {
+	// ConnectionID is the id of the connection that ended.
+	ConnectionID string
+	// Message is the reason the service gave in its disconnected message, if any.
+	Message string
+	// Err is why the WebSocket ended (a close status, a network error), nil after Stop.
+	Err error
+}
+
+// StoppedEvent reports that the client stopped: after Stop, when reconnecting is disabled and
+// the connection was lost, or when the reconnect retry policy gave up. No event follows it.
+type StoppedEvent struct {
+	// Err is nil after Stop, otherwise why the client gave up.
+	Err error
+}
+
+// ServerMessageEvent is a message from the server: REST sends to all, to a user or to the
+// connection, and replies of the app to user events.
+type ServerMessageEvent struct {
+	// Data is the payload.
+	Data Message
+	// SequenceID is the message's sequence id on the reliable protocol, 0 otherwise.
+	SequenceID uint64
+}
+
+// GroupMessageEvent is a message published to a group the connection is in.
+type GroupMessageEvent struct {
+	// Group is the group name.
+	Group string
+	// FromUserID is the user id of the publishing client; empty when the service did not
+	// send it (REST publishes, anonymous publishers).
+	FromUserID string
+	// Data is the payload.
+	Data Message
+	// SequenceID is the message's sequence id on the reliable protocol, 0 otherwise.
+	SequenceID uint64
+}
+
+// RejoinGroupFailedEvent reports a group that could not be joined again after a new
+// connection.
+type RejoinGroupFailedEvent struct {
+	// Group is the group name.
+	Group string
+	// Err is why, often an [*AckError].
+	Err error
+}
+
+// Handler func types. The context is the client's run context: it ends when the client stops.
+type (
+	// ConnectedFunc handles [ConnectedEvent].
+	ConnectedFunc func(ctx context.Context, ev *ConnectedEvent)
+	// DisconnectedFunc handles [DisconnectedEvent].
+	DisconnectedFunc func(ctx context.Context, ev *DisconnectedEvent)
+	// StoppedFunc handles [StoppedEvent].
+	StoppedFunc func(ctx context.Context, ev *StoppedEvent)
+	// ServerMessageFunc handles [ServerMessageEvent].
+	ServerMessageFunc func(ctx context.Context, ev *ServerMessageEvent)
+	// GroupMessageFunc handles [GroupMessageEvent].
+	GroupMessageFunc func(ctx context.Context, ev *GroupMessageEvent)
+	// RejoinGroupFailedFunc handles [RejoinGroupFailedEvent].
+	RejoinGroupFailedFunc func(ctx context.Context, ev *RejoinGroupFailedEvent)
+)
+
+// handlers holds the registered funcs; frozen at the first Start.
+type handlers struct {
+	connected         []ConnectedFunc
+	disconnected      []DisconnectedFunc
+	stopped           []StoppedFunc
+	serverMessage     []ServerMessageFunc
+	groupMessage      []GroupMessageFunc
+	rejoinGroupFailed []RejoinGroupFailedFunc
+}
+
+// dispatch calls the funcs registered for ev, in registration order.
+func (h *handlers) dispatch(ctx context.Context, ev any) {
+	switch ev := ev.(type) {
+	case *GroupMessageEvent:
+		for _, f := range h.groupMessage {
+			f(ctx, ev)
+		}
+	case *ServerMessageEvent:
+		for _, f := range h.serverMessage {
+			f(ctx, ev)
+		}
+	case *ConnectedEvent:
+		for _, f := range h.connected {
+			f(ctx, ev)
+		}
+	case *DisconnectedEvent:
+		for _, f := range h.disconnected {
+			f(ctx, ev)
+		}
+	case *RejoinGroupFailedEvent:
+		for _, f := range h.rejoinGroupFailed {
+			f(ctx, ev)
+		}
+	case *StoppedEvent:
+		for _, f := range h.stopped {
+			f(ctx, ev)
+		}
+	}
+}
+
+// eventQueue carries events from the connection to the one goroutine that runs the handler
+// funcs, in order. It never blocks the producer: the reader must keep reading acks even while
+// a handler waits for one (a handler may call JoinGroup or SendToGroup), so the queue grows
+// while handlers are slower than the stream; see the package documentation.
+type eventQueue struct {
+	mu     sync.Mutex
+	items  []any
+	closed bool
+	notify chan struct{}
+}
+
+func newEventQueue() *eventQueue { return &eventQueue{notify: make(chan struct{}, 1)} }
+
+// push appends ev; it reports false after close.
+func (q *eventQueue) push(ev any) bool {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.items = append(q.items, ev)
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// close appends ev as the last event and refuses further ones.
+func (q *eventQueue) close(last any) {
+	q.mu.Lock()
+	if !q.closed {
+		q.items = append(q.items, last)
+		q.closed = true
+	}
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// run dispatches events until the queue is closed and drained.
+func (q *eventQueue) run(ctx context.Context, h *handlers) {
+	var batch []any
+	for {
+		q.mu.Lock()
+		batch, q.items = q.items, batch[:0]
+		closed := q.closed
+		q.mu.Unlock()
+		for i, ev := range batch {
+			h.dispatch(ctx, ev)
+			batch[i] = nil
+		}
+		if closed && len(batch) == 0 {
+			return
+		}
+		if len(batch) == 0 {
+			<-q.notify
+		}
+	}
+}
