@@ -1,0 +1,447 @@
+package emulator
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// protoKind is how a connection talks: raw frames or one of the JSON PubSub subprotocols.
+type protoKind int
+
+const (
+	protoPlain    protoKind = iota // no or an unknown subprotocol
+	protoJSON                      // json.webpubsub.azure.v1
+	protoReliable                  // json.reliable.webpubsub.azure.v1
+)
+
+// endKind says how the emulator closes a connection it ends.
+type endKind int
+
+const (
+	closeNormal   endKind = iota // queued messages, disconnected system message, close 1000
+	closePolicy                  // disconnected system message, close 1008 (bad frames)
+	closeError                   // disconnected system message, close 1011 (upstream failure)
+	closeAbort                   // no close frame, queued messages dropped (slow consumer, drop)
+	closeByClient                // the WebSocket is already gone
+)
+
+// writeTimeout bounds writing one batch of queued frames to a client. A client that does not
+// read for this long is dropped like a broken network connection.
+const writeTimeout = 30 * time.Second
+
+// frame is one queued WebSocket message.
+type frame struct {
+	typ  websocket.MessageType
+	body []byte // shared between receivers; for open frames a JSON object without its '}'
+	open bool   // body is an open JSON message object: the writer adds sequenceId and '}'
+	seq  uint64 // sequence id on reliable connections; 0 for acks, system messages, pong
+}
+
+func (f frame) size() int64 { return int64(len(f.body)) + 1 }
+
+// conn is one client connection (for reliable protocols: the session, which outlives
+// WebSocket drops during the recovery window).
+type conn struct {
+	h           *hub
+	id          string
+	userID      string
+	subprotocol string
+	proto       protoKind
+	sendGroup   string // plain clients in webpubsub_mode=sendToGroup: the target group
+	perms       permissions
+	groups      map[string]struct{} // guarded by h.mu
+
+	mu        sync.Mutex
+	ws        *websocket.Conn // nil while detached
+	stop      chan struct{}   // closed when ws is detached or replaced
+	signal    chan struct{}   // wakes the writer, capacity 1
+	pending   []frame         // to write, in order
+	unacked   []frame         // reliable: written, not acknowledged, ascending seq
+	qCount    int             // frames in pending + unacked
+	qBytes    int64
+	seq       uint64 // last sequence id assigned
+	ended     bool
+	endReason string
+	endHow    endKind
+	token     string // reconnection token (reliable)
+	recovery  *time.Timer
+	state     string // ce-connectionState
+	acks      ackSet
+	asyncTail chan struct{} // closed when the last non-blocking upstream event finished
+}
+
+func newConn(h *hub, id string) *conn {
+	done := make(chan struct{})
+	close(done)
+	return &conn{h: h, id: id, signal: make(chan struct{}, 1), asyncTail: done}
+}
+
+func (c *conn) pubsub() bool { return c.proto != protoPlain }
+
+// wake signals the writer without blocking.
+func (c *conn) wake() {
+	select {
+	case c.signal <- struct{}{}:
+	default:
+	}
+}
+
+// enqueueLocked queues f; it reports false when the queue limits would be exceeded.
+// Callers hold c.mu.
+func (c *conn) enqueueLocked(f frame) bool {
+	cfg := &c.h.e.cfg
+	if c.qCount+1 > cfg.SendQueueMessages || c.qBytes+f.size() > cfg.SendQueueBytes {
+		return false
+	}
+	if f.open && c.proto == protoReliable {
+		c.seq++
+		f.seq = c.seq
+	}
+	c.pending = append(c.pending, f)
+	c.qCount++
+	c.qBytes += f.size()
+	return true
+}
+
+// send queues a control frame (ack, pong, system message); on overflow the connection is
+// ended as a slow consumer.
+func (c *conn) send(f frame) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	ok := c.enqueueLocked(f)
+	c.mu.Unlock()
+	if !ok {
+		c.overflow()
+		return
+	}
+	c.wake()
+}
+
+// deliver queues message d in the encoding of c's protocol. It reports false when c's queue
+// is full; the caller must then call c.overflow (outside any hub lock).
+func (c *conn) deliver(d *delivery) bool {
+	f := d.plain
+	if c.pubsub() {
+		f = frame{typ: websocket.MessageText, body: d.json, open: true}
+	}
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return true
+	}
+	ok := c.enqueueLocked(f)
+	c.mu.Unlock()
+	if ok {
+		c.wake()
+	}
+	return ok
+}
+
+// overflow ends a connection whose send queue is full: a slow consumer is dropped rather than
+// waited for or buffered without bound.
+func (c *conn) overflow() {
+	c.h.e.log.Warn("connection dropped: send queue full (slow consumer)", "hub", c.h.name, "connectionId", c.id)
+	c.end("The connection was closed because it did not read its messages fast enough.", closeAbort)
+}
+
+// sequenceAck drops the acknowledged messages (sequence id ≤ seq) of a reliable connection.
+func (c *conn) sequenceAck(seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for n < len(c.unacked) && c.unacked[n].seq <= seq {
+		c.qBytes -= c.unacked[n].size()
+		n++
+	}
+	c.qCount -= n
+	c.unacked = append(c.unacked[:0], c.unacked[n:]...)
+}
+
+// attach makes ws the connection's WebSocket and starts its writer. first is queued before
+// anything else (the connected system message). For a recovery, the unacknowledged messages
+// are queued again, and a previous WebSocket is closed without handshake. attach reports false
+// when the connection has ended.
+func (c *conn) attach(ws *websocket.Conn, first []byte) bool {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return false
+	}
+	old, oldStop := c.ws, c.stop
+	if c.recovery != nil {
+		c.recovery.Stop()
+		c.recovery = nil
+	}
+	// Control frames queued for a previous WebSocket are stale; messages are redelivered.
+	requeue := make([]frame, 0, 1+len(c.unacked)+len(c.pending))
+	if first != nil {
+		requeue = append(requeue, frame{typ: websocket.MessageText, body: first})
+		c.qCount++
+		c.qBytes += int64(len(first)) + 1
+	}
+	requeue = append(requeue, c.unacked...)
+	for _, f := range c.pending {
+		if f.seq > 0 || c.proto != protoReliable {
+			requeue = append(requeue, f)
+		} else {
+			c.qCount--
+			c.qBytes -= f.size()
+		}
+	}
+	c.pending, c.unacked = requeue, nil
+	c.ws, c.stop = ws, make(chan struct{})
+	stop := c.stop
+	c.mu.Unlock()
+	if old != nil {
+		close(oldStop)
+		_ = old.CloseNow()
+	}
+	go c.writeLoop(ws, stop)
+	c.wake()
+	return true
+}
+
+// detach is called when ws's read loop ended with err. A reliable connection whose WebSocket
+// dropped without a normal close by the client stays recoverable for the recovery window;
+// every other connection ends.
+func (c *conn) detach(ws *websocket.Conn, err error) {
+	c.mu.Lock()
+	if c.ws != ws {
+		c.mu.Unlock()
+		return
+	}
+	c.ws = nil
+	close(c.stop)
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	status := websocket.CloseStatus(err)
+	window := c.h.e.cfg.RecoveryWindow
+	if c.proto == protoReliable && window > 0 && status != websocket.StatusNormalClosure && status != websocket.StatusGoingAway {
+		c.recovery = time.AfterFunc(window, func() {
+			c.end("The connection was not recovered in time.", closeByClient)
+		})
+		c.mu.Unlock()
+		c.h.e.log.Debug("connection dropped, recoverable", "hub", c.h.name, "connectionId", c.id, "error", err)
+		return
+	}
+	c.mu.Unlock()
+	reason := ""
+	switch {
+	case status == websocket.StatusNormalClosure || status == websocket.StatusGoingAway:
+	case status == websocket.StatusMessageTooBig:
+		reason = "The message exceeded the size limit of " + strconv.FormatInt(c.h.e.cfg.MaxMessageSize, 10) + " bytes."
+	case status >= 0:
+		reason = "The client closed the connection with status " + strconv.Itoa(int(status)) + "."
+	default:
+		reason = "The connection was interrupted."
+	}
+	c.end(reason, closeByClient)
+}
+
+// end ends the connection once: it leaves the hub and its groups, the WebSocket (if any) gets
+// the disconnected system message and a close frame as how says, and the upstream gets
+// disconnected.
+func (c *conn) end(reason string, how endKind) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended, c.endReason, c.endHow = true, reason, how
+	if c.recovery != nil {
+		c.recovery.Stop()
+		c.recovery = nil
+	}
+	if how == closeAbort {
+		c.pending, c.unacked = nil, nil
+	}
+	ws := c.ws
+	c.mu.Unlock()
+
+	groups := c.h.unregister(c)
+	c.h.e.release()
+	if ws != nil {
+		if how == closeAbort {
+			go func() { _ = ws.CloseNow() }()
+		} else {
+			c.wake()
+		}
+	}
+	c.h.e.log.Info("connection closed", "hub", c.h.name, "connectionId", c.id, "userId", c.userID, "reason", reason)
+	for _, g := range groups {
+		c.groupPresence(g, false)
+	}
+	c.disconnected(reason)
+}
+
+// writeLoop writes queued frames to ws until ws is detached or the connection ended and its
+// final frames were written. It also sends the keep-alive pings.
+func (c *conn) writeLoop(ws *websocket.Conn, stop <-chan struct{}) {
+	var scratch []byte
+	var tick <-chan time.Time
+	if iv := c.h.e.cfg.KeepAliveInterval; iv > 0 {
+		t := time.NewTicker(iv)
+		defer t.Stop()
+		tick = t.C
+	}
+	var spare []frame
+	for {
+		c.mu.Lock()
+		if c.ws != ws {
+			c.mu.Unlock()
+			return
+		}
+		batch := c.pending
+		c.pending = spare
+		if c.proto == protoReliable {
+			for _, f := range batch {
+				if f.seq > 0 {
+					c.unacked = append(c.unacked, f)
+				}
+			}
+		}
+		ended, how, reason := c.ended, c.endHow, c.endReason
+		c.mu.Unlock()
+
+		if len(batch) > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			var written int64
+			n := 0
+			for _, f := range batch {
+				if err := writeFrame(ctx, ws, f, &scratch); err != nil {
+					cancel()
+					_ = ws.CloseNow()
+					return
+				}
+				if c.proto != protoReliable || f.seq == 0 {
+					written += f.size()
+					n++
+				}
+			}
+			cancel()
+			c.mu.Lock()
+			c.qCount -= n
+			c.qBytes -= written
+			c.mu.Unlock()
+			clear(batch)
+			spare = batch[:0]
+			continue
+		}
+		if ended {
+			c.closeWS(ws, how, reason)
+			return
+		}
+		select {
+		case <-c.signal:
+		case <-stop:
+			return
+		case <-tick:
+			go c.ping(ws)
+		}
+	}
+}
+
+// ping sends one keep-alive ping and drops the WebSocket when no pong arrives in time.
+func (c *conn) ping(ws *websocket.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.h.e.cfg.KeepAliveInterval)
+	defer cancel()
+	if err := ws.Ping(ctx); err != nil {
+		_ = ws.CloseNow()
+	}
+}
+
+// closeWS sends the final frames of an ended connection.
+func (c *conn) closeWS(ws *websocket.Conn, how endKind, reason string) {
+	code := websocket.StatusNormalClosure
+	switch how {
+	case closePolicy:
+		code = websocket.StatusPolicyViolation
+	case closeError:
+		code = websocket.StatusInternalError
+	case closeAbort, closeByClient:
+		_ = ws.CloseNow()
+		return
+	}
+	if c.pubsub() {
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		_ = ws.Write(ctx, websocket.MessageText, systemDisconnected(reason))
+		cancel()
+	}
+	_ = ws.Close(code, closeReason(reason))
+}
+
+// closeReason truncates reason to the 123 bytes a close frame can carry.
+func closeReason(reason string) string {
+	if len(reason) <= 123 {
+		return reason
+	}
+	cut := 123
+	for cut > 0 && reason[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return reason[:cut]
+}
+
+// writeFrame writes one frame, completing open JSON message objects.
+func writeFrame(ctx context.Context, ws *websocket.Conn, f frame, scratch *[]byte) error {
+	if !f.open {
+		return ws.Write(ctx, f.typ, f.body)
+	}
+	b := append((*scratch)[:0], f.body...)
+	if f.seq > 0 {
+		b = append(b, `,"sequenceId":`...)
+		b = strconv.AppendUint(b, f.seq, 10)
+	}
+	b = append(b, '}')
+	*scratch = b
+	return ws.Write(ctx, f.typ, b)
+}
+
+// drop closes the connection's WebSocket without a close frame, as a network failure would.
+func (c *conn) drop() bool {
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws == nil {
+		return false
+	}
+	_ = ws.CloseNow()
+	return true
+}
+
+// ackSet remembers the ack ids a connection used, bounded to the most recent maxAckIDs.
+type ackSet struct {
+	seen map[uint64]struct{}
+	ring []uint64
+	next int
+}
+
+const maxAckIDs = 4096
+
+// add records id; it reports false when id was recorded before (a duplicate).
+func (s *ackSet) add(id uint64) bool {
+	if _, ok := s.seen[id]; ok {
+		return false
+	}
+	if s.seen == nil {
+		s.seen = make(map[uint64]struct{})
+	}
+	if len(s.ring) < maxAckIDs {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.seen, s.ring[s.next])
+		s.ring[s.next] = id
+		s.next = (s.next + 1) % maxAckIDs
+	}
+	s.seen[id] = struct{}{}
+	return true
+}

@@ -1,0 +1,5 @@
+package emulator
+
+import "net/http"
+
+func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
