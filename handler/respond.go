@@ -1,0 +1,80 @@
+package handler
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/webpubsub-go/webpubsub/internal/wire"
+)
+
+// Canonical header keys, computed once so the hot path does not canonicalise.
+var (
+	hdrContentType   = http.CanonicalHeaderKey("Content-Type")
+	hdrContentLength = http.CanonicalHeaderKey("Content-Length")
+	hdrState         = http.CanonicalHeaderKey(wire.HeaderConnectionState)
+	hdrConnectionID  = http.CanonicalHeaderKey(wire.HeaderConnectionID)
+	hdrSignature     = http.CanonicalHeaderKey(wire.HeaderSignature)
+	hdrHub           = http.CanonicalHeaderKey(wire.HeaderHub)
+	hdrEventName     = http.CanonicalHeaderKey(wire.HeaderEventName)
+	hdrUserID        = http.CanonicalHeaderKey(wire.HeaderUserID)
+	hdrSubprotocol   = http.CanonicalHeaderKey(wire.HeaderSubprotocol)
+	hdrOrigin        = http.CanonicalHeaderKey(wire.HeaderRequestOrigin)
+	hdrPhysicalConn  = http.CanonicalHeaderKey(wire.HeaderPhysicalConnectionID)
+	hdrSessionID     = http.CanonicalHeaderKey(wire.HeaderSessionID)
+	hdrMQTTPrefix    = http.CanonicalHeaderKey(wire.HeaderMQTTPrefix + "x")[:len(wire.HeaderMQTTPrefix)]
+)
+
+// header returns the first value of the canonical key k.
+func header(h http.Header, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func writeText(w http.ResponseWriter, status int, body string) {
+	hd := w.Header()
+	hd[hdrContentType] = []string{wire.ContentTypeTextUTF8}
+	hd[hdrContentLength] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	hd := w.Header()
+	if contentType != "" {
+		hd[hdrContentType] = []string{contentType}
+	}
+	hd[hdrContentLength] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	if len(body) > 0 {
+		_, _ = w.Write(body)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	writeBody(w, status, wire.ContentTypeJSONUTF8, b)
+	return nil
+}
+
+// writeState sets ce-connectionState when a blocking func changed the state.
+func (h *Hub) writeState(w http.ResponseWriter, s *State) error {
+	if !s.changed {
+		return nil
+	}
+	v, err := s.Encode()
+	if err != nil {
+		return err
+	}
+	if h.maxState > 0 && len(v) > h.maxState {
+		return ErrStateTooLarge
+	}
+	w.Header()[hdrState] = []string{v}
+	return nil
+}

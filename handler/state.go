@@ -1,0 +1,289 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// DefaultMaxStateBytes is the default budget of the encoded ce-connectionState header.
+const DefaultMaxStateBytes = 4 << 10
+
+// ErrStateKeyNotFound is returned by [StateAs] for a key the state does not hold.
+var ErrStateKeyNotFound = errors.New("webpubsub: state key not found")
+
+// StateFormat selects how the hub writes connection state. Both formats are base64 of a
+// JSON object; they differ in the values.
+type StateFormat int
+
+const (
+	// StateFormatJS writes values as raw JSON, like the official JavaScript SDK (the
+	// default). Reading also understands .NET-written values (see [StateAs]).
+	StateFormatJS StateFormat = iota
+	// StateFormatDotNet writes and reads each value as a JSON string holding the base64
+	// of the value's JSON, like the current official .NET SDK.
+	StateFormatDotNet
+)
+
+// String returns "js" or "dotnet".
+func (f StateFormat) String() string {
+	if f == StateFormatDotNet {
+		return "dotnet"
+	}
+	return "js"
+}
+
+// State is the per-connection state carried in ce-connectionState: a set of keys with
+// JSON values. Every event exposes the state the service sent; blocking events (connect,
+// user events) may change it and the hub writes the full object back when it changed.
+// Changes made during notifications are ignored (the service ignores their responses).
+// A State is used by one request at a time and is not safe for concurrent use.
+type State struct {
+	raw     string
+	format  StateFormat
+	max     int
+	parsed  bool
+	err     error
+	m       map[string]json.RawMessage
+	changed bool
+}
+
+func newState(raw string, format StateFormat, maxBytes int) State {
+	return State{raw: raw, format: format, max: maxBytes}
+}
+
+func (s *State) load() {
+	if s.parsed {
+		return
+	}
+	s.parsed = true
+	m, err := decodeState(s.raw, s.format)
+	if err != nil {
+		s.err = err
+		m = map[string]json.RawMessage{}
+	}
+	s.m = m
+}
+
+// Raw returns the ce-connectionState header as the service sent it.
+func (s *State) Raw() string { return s.raw }
+
+// Err returns the error that decoding the incoming state produced, wrapping
+// [ErrInvalidState], or nil. A bad state reads as empty; setting a key starts afresh.
+func (s *State) Err() error {
+	s.load()
+	return s.err
+}
+
+// Get returns the JSON value stored under key.
+func (s *State) Get(key string) (json.RawMessage, bool) {
+	s.load()
+	v, ok := s.m[key]
+	return v, ok
+}
+
+// Keys returns the keys in sorted order.
+func (s *State) Keys() []string {
+	s.load()
+	return slices.Sorted(maps.Keys(s.m))
+}
+
+// Len returns the number of keys.
+func (s *State) Len() int {
+	s.load()
+	return len(s.m)
+}
+
+// Set stores the JSON encoding of v under key. It fails with an error wrapping
+// [ErrStateTooLarge] (and changes nothing) when the encoded state would exceed the hub's
+// budget, and with the encoding error when v cannot be marshalled.
+func (s *State) Set(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("webpubsub: state key %q: %w", key, err)
+	}
+	return s.SetRaw(key, b)
+}
+
+// SetRaw stores the JSON value raw under key; raw must be valid JSON.
+func (s *State) SetRaw(key string, raw json.RawMessage) error {
+	if !json.Valid(raw) {
+		return fmt.Errorf("webpubsub: state key %q: value is not valid JSON", key)
+	}
+	s.load()
+	old, had := s.m[key]
+	s.m[key] = raw
+	if s.max > 0 {
+		if n := s.encodedLen(); n > s.max {
+			if had {
+				s.m[key] = old
+			} else {
+				delete(s.m, key)
+			}
+			return fmt.Errorf("%w: %d bytes encoded, budget %d", ErrStateTooLarge, n, s.max)
+		}
+	}
+	s.changed = true
+	return nil
+}
+
+// Delete removes key.
+func (s *State) Delete(key string) {
+	s.load()
+	if _, ok := s.m[key]; ok {
+		delete(s.m, key)
+		s.changed = true
+	}
+}
+
+// Clear removes every key; the hub then writes an empty object ("e30=") so the service
+// forgets the state.
+func (s *State) Clear() {
+	s.load()
+	clear(s.m)
+	s.changed = true
+}
+
+// Changed reports whether Set, Delete or Clear changed the state.
+func (s *State) Changed() bool { return s.changed }
+
+// Encode returns the header value for the current state in the hub's format.
+func (s *State) Encode() (string, error) {
+	s.load()
+	return encodeState(s.m, s.format)
+}
+
+func (s *State) encodedLen() int {
+	v, err := encodeState(s.m, s.format)
+	if err != nil {
+		return 0
+	}
+	return len(v)
+}
+
+// StateAs decodes the value stored under key into a T. A missing key is
+// [ErrStateKeyNotFound]. When the value does not decode into T but is a JSON string
+// holding base64 of JSON (the .NET SDK's variant), that JSON is decoded instead.
+func StateAs[T any](s *State, key string) (T, error) {
+	var v T
+	raw, ok := s.Get(key)
+	if !ok {
+		return v, fmt.Errorf("%w: %q", ErrStateKeyNotFound, key)
+	}
+	err := json.Unmarshal(raw, &v)
+	if err == nil {
+		return v, nil
+	}
+	if inner, ok := unwrapDotNetValue(raw); ok {
+		var w T
+		if json.Unmarshal(inner, &w) == nil {
+			return w, nil
+		}
+	}
+	return v, fmt.Errorf("webpubsub: state key %q: %w", key, err)
+}
+
+// EncodeState encodes values as a ce-connectionState header value in the JS SDK's format:
+// standard base64 of the JSON object.
+func EncodeState(values map[string]any) (string, error) {
+	m := make(map[string]json.RawMessage, len(values))
+	for k, v := range values {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("webpubsub: state key %q: %w", k, err)
+		}
+		m[k] = b
+	}
+	return encodeState(m, StateFormatJS)
+}
+
+// DecodeState decodes a ce-connectionState header value written by the JS SDK (or by
+// this package). An empty header is an empty state. Standard, unpadded and URL-safe
+// base64 are accepted; anything that is not base64 of a JSON object is an error wrapping
+// [ErrInvalidState].
+func DecodeState(header string) (map[string]json.RawMessage, error) {
+	return decodeState(header, StateFormatJS)
+}
+
+func encodeState(m map[string]json.RawMessage, format StateFormat) (string, error) {
+	if format == StateFormatDotNet {
+		w := make(map[string]string, len(m))
+		for k, v := range m {
+			w[k] = base64.StdEncoding.EncodeToString(v)
+		}
+		b, err := json.Marshal(w)
+		if err != nil {
+			return "", err
+		}
+		return base64.StdEncoding.EncodeToString(b), nil
+	}
+	if m == nil {
+		m = map[string]json.RawMessage{}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+var stateEncodings = []*base64.Encoding{
+	base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding,
+}
+
+func decodeState(header string, format StateFormat) (map[string]json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	if header == "" {
+		return m, nil
+	}
+	var (
+		b   []byte
+		err error
+	)
+	for _, enc := range stateEncodings {
+		if b, err = enc.DecodeString(header); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return m, fmt.Errorf("%w: not base64: %w", ErrInvalidState, err)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return m, fmt.Errorf("%w: not a JSON object", ErrInvalidState)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return map[string]json.RawMessage{}, fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	if m == nil { // JSON "null" cannot reach here, but keep the map usable.
+		m = map[string]json.RawMessage{}
+	}
+	if format == StateFormatDotNet {
+		for k, v := range m {
+			if inner, ok := unwrapDotNetValue(v); ok {
+				m[k] = inner
+			}
+		}
+	}
+	return m, nil
+}
+
+// unwrapDotNetValue returns the JSON held base64-encoded in the JSON string raw.
+func unwrapDotNetValue(raw json.RawMessage) (json.RawMessage, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return nil, false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || !json.Valid(b) {
+		return nil, false
+	}
+	return b, true
+}
