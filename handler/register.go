@@ -119,4 +119,3 @@ func (h *Hub) warnOnce(name string) bool {
 	h.warned[name] = true
 	return true
 }
-

@@ -259,4 +259,3 @@ func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *even
 	}
 	writeBody(w, http.StatusOK, "", nil)
 }
-
