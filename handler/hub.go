@@ -108,6 +108,7 @@ type Hub struct {
 	client      *service.Client
 
 	serving atomic.Bool
+	sigs    sigCache
 
 	connect      ConnectFunc
 	events       map[string]EventFunc

@@ -34,10 +34,37 @@ func header(h http.Header, k string) string {
 	return ""
 }
 
+// Shared header values; net/http only reads them.
+var (
+	valTextUTF8 = []string{wire.ContentTypeTextUTF8}
+	valJSONUTF8 = []string{wire.ContentTypeJSONUTF8}
+	valBinary   = []string{wire.ContentTypeBinary}
+	valZero     = []string{"0"}
+)
+
+func contentTypeValue(ct string) []string {
+	switch ct {
+	case wire.ContentTypeTextUTF8:
+		return valTextUTF8
+	case wire.ContentTypeJSONUTF8:
+		return valJSONUTF8
+	case wire.ContentTypeBinary:
+		return valBinary
+	}
+	return []string{ct}
+}
+
+func contentLengthValue(n int) []string {
+	if n == 0 {
+		return valZero
+	}
+	return []string{strconv.Itoa(n)}
+}
+
 func writeText(w http.ResponseWriter, status int, body string) {
 	hd := w.Header()
-	hd[hdrContentType] = []string{wire.ContentTypeTextUTF8}
-	hd[hdrContentLength] = []string{strconv.Itoa(len(body))}
+	hd[hdrContentType] = valTextUTF8
+	hd[hdrContentLength] = contentLengthValue(len(body))
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
 }
@@ -45,9 +72,11 @@ func writeText(w http.ResponseWriter, status int, body string) {
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	hd := w.Header()
 	if contentType != "" {
-		hd[hdrContentType] = []string{contentType}
+		hd[hdrContentType] = contentTypeValue(contentType)
 	}
-	hd[hdrContentLength] = []string{strconv.Itoa(len(body))}
+	if status != http.StatusNoContent {
+		hd[hdrContentLength] = contentLengthValue(len(body))
+	}
 	w.WriteHeader(status)
 	if len(body) > 0 {
 		_, _ = w.Write(body)

@@ -51,25 +51,6 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// CheckSignature verifies ce-signature of r against the hub's keys, reading only headers.
-// It returns nil when the hub does not check signatures, else nil or an error wrapping
-// [ErrInvalidSignature].
-func (h *Hub) CheckSignature(r *http.Request) error { return h.checkSignature(r) }
-
-func (h *Hub) checkSignature(r *http.Request) error {
-	if h.keys == nil {
-		return nil
-	}
-	sig := header(r.Header, hdrSignature)
-	if sig == "" {
-		return fmt.Errorf("%w: no %s header", ErrInvalidSignature, wire.HeaderSignature)
-	}
-	if !wire.VerifySignature(sig, header(r.Header, hdrConnectionID), h.keys.Keys()) {
-		return fmt.Errorf("%w: no entry matches a configured key", ErrInvalidSignature)
-	}
-	return nil
-}
-
 // refuse answers a request rejected before any user func ran.
 func (h *Hub) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	status := StatusOf(err)
@@ -79,25 +60,31 @@ func (h *Hub) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	writeText(w, status, publicReason(err, status))
 }
 
-// failed answers a func's error (or an error found after it ran) and reports untyped ones.
-func (h *Hub) failed(w http.ResponseWriter, r *http.Request, ev *eventContext, err error) {
+// failed answers a func's error (or an error found after it ran) and reports it.
+func (h *Hub) failed(w http.ResponseWriter, r *http.Request, c *ConnectionContext, err error) {
 	status := StatusOf(err)
-	h.report(r.Context(), ev, err, status)
+	h.report(r.Context(), c, err, status, false)
 	writeText(w, status, publicReason(err, status))
 }
 
-// report logs a func's failure and, for untyped errors, calls OnError.
-func (h *Hub) report(ctx context.Context, ev *eventContext, err error, status int) {
+// report logs a func's failure: typed rejections below 500 at Warn, everything else at
+// Error. OnError gets untyped errors and panics, and every error when always is set
+// (notifications).
+func (h *Hub) report(ctx context.Context, c *ConnectionContext, err error, status int, always bool) {
 	_, typed := errors.AsType[*Error](err)
 	level := slog.LevelError
 	if typed && status < 500 {
-		level = slog.LevelInfo
+		level = slog.LevelWarn
 	}
-	h.log.LogAttrs(ctx, level, "webpubsub: func failed", slog.String("hub", h.name),
-		slog.String("event", ev.EventName), slog.String("connectionId", ev.ConnectionID),
-		slog.String("userId", ev.UserID), slog.Int("status", status), slog.Any("error", err))
-	if !typed && h.onError != nil {
-		h.onError(ctx, &ev.ConnectionContext, err)
+	attrs := []slog.Attr{slog.String("hub", h.name), slog.String("event", c.EventName),
+		slog.String("connectionId", c.ConnectionID), slog.String("userId", c.UserID),
+		slog.Int("status", status), slog.Any("error", err)}
+	if p, ok := errors.AsType[*PanicError](err); ok {
+		attrs = append(attrs, slog.String("stack", string(p.Stack)))
+	}
+	h.log.LogAttrs(ctx, level, "webpubsub: func failed", attrs...)
+	if (always || !typed) && h.onError != nil {
+		h.onError(ctx, c, err)
 	}
 }
 
@@ -155,11 +142,11 @@ func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, ec *eventCont
 	}
 	if err != nil {
 		if !mqtt {
-			h.failed(w, r, &eventContext{ConnectionContext: req.ConnectionContext}, err)
+			h.failed(w, r, &req.ConnectionContext, err)
 			return
 		}
 		status := StatusOf(err)
-		h.report(r.Context(), &eventContext{ConnectionContext: req.ConnectionContext}, err, status)
+		h.report(r.Context(), &req.ConnectionContext, err, status, false)
 		body := mqttErrorBody{MQTT: mqttErrorFields{Reason: publicReason(err, status)}}
 		version := 0
 		if req.MQTTConnect != nil {
@@ -182,7 +169,7 @@ func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, ec *eventCont
 	}
 	if err := writeJSON(w, http.StatusOK, resp); err != nil {
 		delete(w.Header(), hdrState)
-		h.failed(w, r, ec, err)
+		h.failed(w, r, &req.ConnectionContext, err)
 	}
 }
 
@@ -207,7 +194,7 @@ func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ec *eventContext
 	}
 	if err != nil {
 		delete(w.Header(), hdrState)
-		h.failed(w, r, ec, err)
+		h.failed(w, r, &ev.ConnectionContext, err)
 		return
 	}
 	if resp == nil {
@@ -248,12 +235,7 @@ func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *even
 	}
 	if err != nil {
 		status := http.StatusInternalServerError
-		if _, ok := errors.AsType[*Error](err); !ok {
-			// report calls OnError for untyped errors; typed ones are reported too.
-		} else if h.onError != nil {
-			h.onError(ctx, &ec.ConnectionContext, err)
-		}
-		h.report(ctx, ec, err, status)
+		h.report(context.WithoutCancel(r.Context()), &ec.ConnectionContext, err, status, true)
 		writeText(w, status, http.StatusText(status))
 		return
 	}

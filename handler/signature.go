@@ -1,0 +1,89 @@
+package handler
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/webpubsub-go/webpubsub/internal/wire"
+)
+
+// sigCacheSize bounds the verified-signature cache; it is emptied when full.
+const sigCacheSize = 8192
+
+type sigKey struct{ conn, sig string }
+
+// sigCache remembers which key verified a (connection id, ce-signature) pair. Every event
+// of a connection carries the same pair, so the HMAC runs once per connection. A hit is
+// honoured only while that key is still configured, so removing a key from a [KeyRing]
+// takes effect at once.
+type sigCache struct {
+	mu sync.RWMutex
+	m  map[sigKey]string
+}
+
+func (c *sigCache) lookup(k sigKey) (string, bool) {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	return v, ok
+}
+
+func (c *sigCache) store(k sigKey, key string) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= sigCacheSize {
+		c.m = make(map[sigKey]string, 64)
+	}
+	c.m[k] = key
+	c.mu.Unlock()
+}
+
+// CheckSignature verifies ce-signature of r against the hub's keys, reading only headers.
+// It returns nil when the hub does not check signatures, else nil or an error wrapping
+// [ErrInvalidSignature].
+func (h *Hub) CheckSignature(r *http.Request) error { return h.checkSignature(r) }
+
+func (h *Hub) checkSignature(r *http.Request) error {
+	if h.keys == nil {
+		return nil
+	}
+	sig := header(r.Header, hdrSignature)
+	if sig == "" {
+		return fmt.Errorf("%w: no %s header", ErrInvalidSignature, wire.HeaderSignature)
+	}
+	conn := header(r.Header, hdrConnectionID)
+	keys := h.keys.Keys()
+	k := sigKey{conn, sig}
+	if key, ok := h.sigs.lookup(k); ok && slices.Contains(keys, key) {
+		return nil
+	}
+	key, ok := matchingKey(sig, conn, keys)
+	if !ok {
+		return fmt.Errorf("%w: no entry matches a configured key", ErrInvalidSignature)
+	}
+	h.sigs.store(k, key)
+	return nil
+}
+
+// matchingKey returns the key under which an entry of header signs conn. Every
+// (key, entry) pair is compared in constant time, so timing does not reveal which
+// matched.
+func matchingKey(header, conn string, keys []string) (string, bool) {
+	entries := wire.ParseSignature(header)
+	found := -1
+	for i, k := range keys {
+		want := wire.SignatureValue(k, conn)
+		for _, e := range entries {
+			if len(e) == len(want) && subtle.ConstantTimeCompare([]byte(strings.ToLower(e)), []byte(want)) == 1 {
+				found = i
+			}
+		}
+	}
+	if found < 0 {
+		return "", false
+	}
+	return keys[found], true
+}
