@@ -1,6 +1,7 @@
 package service
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -128,4 +129,31 @@ func parseJWT(t testing.TB, tok, key string) jwt.MapClaims {
 		t.Errorf("JWT header = %v, want exactly alg HS256, typ JWT", parsed.Header)
 	}
 	return claims
+}
+
+// parseJWTAt verifies a token with testKey at the given time.
+func parseJWTAt(t testing.TB, tok string, at time.Time) map[string]any {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return []byte(testKey), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return at }), jwt.WithExpirationRequired())
+	if err != nil {
+		t.Fatalf("token does not verify: %v", err)
+	}
+	return claims
+}
+
+func equalJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func parseJWTWithKey(t testing.TB, tok, key string, at time.Time) {
+	t.Helper()
+	_, err := jwt.Parse(tok, func(*jwt.Token) (any, error) { return []byte(key), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return at }))
+	if err != nil {
+		t.Fatalf("token does not verify with %q: %v", key, err)
+	}
 }
