@@ -89,6 +89,9 @@ const handler = new WebPubSubEventHandler(hub, {
       case "fail500":
         res.fail(Number(ctx.eventName.slice(4)), `failed ${ctx.eventName}`);
         return;
+      case "typed":
+        res.success(JSON.stringify(req.data), "json");
+        return;
       case "nothing":
         res.success();
         return;
