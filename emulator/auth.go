@@ -87,7 +87,7 @@ func (e *Emulator) verifyToken(token string, audiences ...string) (jwt.MapClaims
 }
 
 // normalizeAudience maps a URL to the form audiences are compared in: ws/wss become
-// http/https, scheme and host lower case, the default port dropped, query, fragment and
+// http/https, lower case (hub names are case-insensitive), the default port dropped, query, fragment and
 // trailing slashes dropped, the path kept as escaped.
 func normalizeAudience(s string) (string, bool) {
 	u, err := url.Parse(strings.TrimSpace(s))
@@ -111,7 +111,8 @@ func normalizeAudience(s string) (string, bool) {
 	if p := u.Port(); p != "" && !(scheme == "http" && p == "80") && !(scheme == "https" && p == "443") {
 		host += ":" + p
 	}
-	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/"), true
+	// Hub names are case-insensitive, so the whole audience is compared in lower case.
+	return scheme + "://" + host + strings.ToLower(strings.TrimRight(u.EscapedPath(), "/")), true
 }
 
 // audiencesFor returns the audiences accepted for path (an escaped absolute path, e.g.
