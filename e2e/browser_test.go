@@ -147,7 +147,7 @@ func get[T any](b *browser, name, step string, action chromedp.Action[T]) T {
 // saveArtifactsOnFailure writes a screenshot, the HTML and the console of each page, and the
 // app's output.
 func (b *browser) saveArtifactsOnFailure() {
-	if !b.t.Failed() {
+	if !b.t.Failed() && os.Getenv("WEBPUBSUB_E2E_ARTIFACTS_ALWAYS") == "" {
 		return
 	}
 	dir := artifactsDir()

@@ -67,11 +67,13 @@ func readmeRunCommand(readme string) (string, error) {
 	}
 }
 
-// cleanCopy copies the files git tracks into a new temporary folder, so the example is built
-// the way a fresh clone builds it (no ignored or untracked files such as node_modules). Without
+// cleanCopy copies the files of the work tree that git does not ignore (tracked, and untracked
+// but not ignored: what a clone holds once the work tree is committed) into a new temporary
+// folder, so the example is built the way a fresh clone builds it, without node_modules,
+// binaries or other ignored files. Without
 // git (for example in an exported tarball) it returns the repository root itself and tmp "".
 func cleanCopy(root string) (dir, tmp string, err error) {
-	out, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
+	out, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: no git work tree (%v): running in %s instead of a clean copy\n", err, root)
 		return root, "", nil

@@ -20,5 +20,5 @@
 //
 // When a browser test fails, a screenshot and the HTML of every page are written to
 // e2e/artifacts/ (or to the folder named by WEBPUBSUB_E2E_ARTIFACTS), together with the
-// example's output.
+// example's output. Set WEBPUBSUB_E2E_ARTIFACTS_ALWAYS=1 to write them after a pass too.
 package e2e
