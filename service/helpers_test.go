@@ -157,3 +157,8 @@ func parseJWTWithKey(t testing.TB, tok, key string, at time.Time) {
 		t.Fatalf("token does not verify with %q: %v", key, err)
 	}
 }
+
+func parseQuery(q string) (string, error) {
+	v, err := url.ParseQuery(q)
+	return v.Encode(), err
+}
