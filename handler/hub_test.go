@@ -107,14 +107,18 @@ func TestEventHandlerSettings(t *testing.T) {
 		{"nothing", func(h *handler.Hub) {}, service.EventHandler{URLTemplate: "T"}},
 		{"named events sorted", func(h *handler.Hub) {
 			h.HandleEvent("message", noopEvent)
-			handler.HandleJSON(h, "chat", func(ctx context.Context, ev *handler.UserEvent, v struct{}) (*handler.EventResponse, error) { return nil, nil })
+			handler.HandleJSON(h, "chat", func(ctx context.Context, ev *handler.UserEvent, v struct{}) (*handler.EventResponse, error) {
+				return nil, nil
+			})
 		}, service.EventHandler{URLTemplate: "T", UserEventPattern: "chat,message"}},
 		{"fallback wins", func(h *handler.Hub) {
 			h.HandleEvent("message", noopEvent)
 			h.HandleAnyEvent(noopEvent)
 		}, service.EventHandler{URLTemplate: "T", UserEventPattern: "*"}},
 		{"system and presence", func(h *handler.Hub) {
-			h.HandleConnect(func(ctx context.Context, req *handler.ConnectRequest) (*handler.ConnectResponse, error) { return nil, nil })
+			h.HandleConnect(func(ctx context.Context, req *handler.ConnectRequest) (*handler.ConnectResponse, error) {
+				return nil, nil
+			})
 			h.OnConnected(func(ctx context.Context, ev *handler.ConnectedEvent) error { return nil })
 			h.OnDisconnected(func(ctx context.Context, ev *handler.DisconnectedEvent) error { return nil })
 			h.OnGroupJoined(func(ctx context.Context, ev *handler.GroupEvent) error { return nil })
