@@ -117,6 +117,8 @@ func verifyJWT(t testing.TB, header, key string) jwt.MapClaims {
 	return parseJWT(t, header[len(prefix):], key)
 }
 
+type jwtClaims = jwt.MapClaims
+
 func parseJWT(t testing.TB, tok, key string) jwt.MapClaims {
 	t.Helper()
 	claims := jwt.MapClaims{}
