@@ -109,7 +109,6 @@ func (resp restResponse) wantStatus(t *testing.T, what string, status int) {
 
 // restClient is a WebSocket client on json.webpubsub.azure.v1.
 type restClient struct {
-	t    *testing.T
 	ws   *websocket.Conn
 	id   string
 	user string
@@ -162,8 +161,8 @@ func (r *restEnv) dialToken(tok, path string) *restClient {
 	}
 	ws.SetReadLimit(-1)
 	r.t.Cleanup(func() { _ = ws.CloseNow() })
-	c := &restClient{t: r.t, ws: ws}
-	m := c.next()
+	c := &restClient{ws: ws}
+	m := c.next(r.t)
 	if m.Type != "system" || m.Event != "connected" || m.ConnectionID == "" {
 		r.t.Fatalf("first frame = %+v, want system connected", m)
 	}
@@ -172,28 +171,28 @@ func (r *restEnv) dialToken(tok, path string) *restClient {
 }
 
 // next reads the next frame within 10 s.
-func (c *restClient) next() restFrame {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.t.Context(), 10*time.Second)
+func (c *restClient) next(t *testing.T) restFrame {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	_, b, err := c.ws.Read(ctx)
 	if err != nil {
-		c.t.Fatalf("client %s: read: %v", c.id, err)
+		t.Fatalf("client %s: read: %v", c.id, err)
 	}
 	var f restFrame
 	if err := json.Unmarshal(b, &f); err != nil {
-		c.t.Fatalf("client %s: %v in %s", c.id, err, b)
+		t.Fatalf("client %s: %v in %s", c.id, err, b)
 	}
 	return f
 }
 
 // nextMessage reads the next frame and requires a message frame; it returns its data
 // (JSON-decoded when it is a JSON string) and from/group.
-func (c *restClient) nextMessage() restFrame {
-	c.t.Helper()
-	f := c.next()
+func (c *restClient) nextMessage(t *testing.T) restFrame {
+	t.Helper()
+	f := c.next(t)
 	if f.Type != "message" {
-		c.t.Fatalf("client %s: got %+v, want a message", c.id, f)
+		t.Fatalf("client %s: got %+v, want a message", c.id, f)
 	}
 	return f
 }
