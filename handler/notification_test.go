@@ -109,7 +109,9 @@ func TestNotificationFailures(t *testing.T) {
 		{"deadline", func(ctx context.Context, ev *handler.ConnectedEvent) error {
 			<-ctx.Done()
 			return nil
-		}, time.Millisecond, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "deadline") }},
+		}, time.Millisecond, func(err error) bool {
+			return errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "deadline")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
