@@ -8,7 +8,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
+
+// HeaderConnectionState is the header that carries the connection state both ways.
+const HeaderConnectionState = wire.HeaderConnectionState
 
 // DefaultMaxStateBytes is the default budget of the encoded ce-connectionState header.
 const DefaultMaxStateBytes = 4 << 10
