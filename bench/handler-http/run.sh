@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of the upstream path, side by side in one run on loopback:
+#   bare    – a bare Echo handler that reads the same POST body and answers 200;
+#   ours    – Echo + middleware.WebPubSub + a handler.Hub on the same signed text user event
+#             (decode, signature, route, state read, text reply);
+#   express – @azure/web-pubsub-express 1.1.0 on express 4.21.2 (interop/handler-express.mjs)
+#             with the equivalent func.
+# The servers run pinned to SERVER_CPU (Go with GOMAXPROCS=1, Node is single-threaded), wrk
+# pinned to LOAD_CPU. Each target gets a warm-up and then DURATION of load, ROUNDS times,
+# interleaved (bare, ours, express, bare, …) so drift on a shared machine hits all alike.
+#
+# Needs: go, node with interop/node_modules (cd interop && npm ci), wrk (apt-get install wrk),
+# taskset (util-linux). Usage: bench/handler-http/run.sh  (env: DURATION ROUNDS CONNS
+# SERVER_CPU LOAD_CPU). Prints one line per measurement and the ratios of the medians.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+DURATION=${DURATION:-5s}
+WARMUP=${WARMUP:-1s}
+ROUNDS=${ROUNDS:-5}
+CONNS=${CONNS:-50}
+SERVER_CPU=${SERVER_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+
+for tool in wrk taskset go node; do
+  command -v "$tool" >/dev/null || { echo "run.sh needs $tool" >&2; exit 1; }
+done
+[ -d "$root/interop/node_modules" ] || { echo "run (cd interop && npm ci) first" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+(cd "$root" && go build -o "$tmp/server" ./bench/handler-http/server)
+
+# Go targets: prints BARE=<addr> and OURS=<addr>, writes the wrk scripts (the signed request;
+# check.lua also prints the first answer).
+GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$tmp/server" -lua "$tmp" >"$tmp/go.out" 2>"$tmp/go.err" &
+pids+=($!)
+# Express target: prints PORT=<port>; its stdin is a fifo held open until the end.
+mkfifo "$tmp/stdin"
+(cd "$root/interop" && exec taskset -c "$SERVER_CPU" node handler-express.mjs <"$tmp/stdin" >"$tmp/js.out" 2>"$tmp/js.err") &
+pids+=($!)
+exec 3>"$tmp/stdin"
+
+wait_for() { # file pattern
+  for _ in $(seq 100); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for $2 in $1" >&2; cat "$1" "${1%.out}.err" >&2 || true; exit 1
+}
+wait_for "$tmp/go.out" '^OURS='
+wait_for "$tmp/js.out" '^PORT='
+
+path=/api/webpubsub/hubs/chat/message
+declare -A url=(
+  [bare]="http://$(sed -n 's/^BARE=//p' "$tmp/go.out")$path"
+  [ours]="http://$(sed -n 's/^OURS=//p' "$tmp/go.out")$path"
+  [express]="http://127.0.0.1:$(sed -n 's/^PORT=//p' "$tmp/js.out")$path"
+)
+
+# Every target must answer the event correctly before it is measured.
+for t in bare ours express; do
+  answer=$(taskset -c "$LOAD_CPU" wrk -t1 -c1 -d1s -s "$tmp/check.lua" "${url[$t]}" 2>&1 | sed -n 's/^CHECK //p')
+  echo "check $t: $answer"
+  case "$t:$answer" in
+    bare:200*|ours:"200 text/plain; charset=utf-8 bob:hello"|express:"200 text/plain; charset=utf-8 bob:hello") ;;
+    *) echo "unexpected answer from $t" >&2; exit 1 ;;
+  esac
+done
+
+rps() { # target
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$tmp/event.lua" "${url[$1]}" >/dev/null
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" -s "$tmp/event.lua" "${url[$1]}" >"$tmp/wrk.$1" 2>&1
+  local errs
+  errs=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$tmp/wrk.$1")
+  [ "${errs:-0}" = 0 ] || { echo "$1: $errs non-2xx answers" >&2; cat "$tmp/wrk.$1" >&2; exit 1; }
+  awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk.$1"
+}
+
+declare -A all=()
+ratio_bare="" ratio_express=""
+for r in $(seq "$ROUNDS"); do
+  declare -A cur=()
+  for t in bare ours express; do
+    v=$(rps "$t")
+    cur[$t]=$v
+    all[$t]="${all[$t]:-} $v"
+  done
+  rb=$(awk -v o="${cur[ours]}" -v b="${cur[bare]}" 'BEGIN {printf "%.3f", o/b}')
+  rx=$(awk -v o="${cur[ours]}" -v x="${cur[express]}" 'BEGIN {printf "%.2f", o/x}')
+  ratio_bare="$ratio_bare $rb" ratio_express="$ratio_express $rx"
+  printf 'round %d  bare %8.0f  ours %8.0f  express %8.0f req/s   ours/bare %s  ours/express %s\n' \
+    "$r" "${cur[bare]}" "${cur[ours]}" "${cur[express]}" "$rb" "$rx"
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+b=$(echo "${all[bare]}" | median)
+o=$(echo "${all[ours]}" | median)
+x=$(echo "${all[express]}" | median)
+echo
+echo "median req/s: bare $b, ours $o, express $x (wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds, server cpu $SERVER_CPU, load cpu $LOAD_CPU)"
+awk -v b="$b" -v o="$o" -v x="$x" 'BEGIN { printf "ratios of the medians: ours/bare = %.3f   ours/express = %.2f\n", o/b, o/x }'
+echo "median of the per-round ratios: ours/bare = $(echo "$ratio_bare" | median)   ours/express = $(echo "$ratio_express" | median)"
