@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -190,12 +191,12 @@ func TestConnectRejected(t *testing.T) {
 	t.Cleanup(func() { close(hang) })
 	down := newUpstream(t)
 	down.srv.Close()
-	noOrigin := newUpstream(t)
-	noOrigin.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}) // no WebHook-Allowed-Origin
+	noOrigin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})) // no WebHook-Allowed-Origin
+	t.Cleanup(noOrigin.Close)
 	s := startEmulator(t, Config{UpstreamTimeout: 300 * time.Millisecond},
 		service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}},
 		service.HubSettings{Hub: "down", EventHandlers: []service.EventHandler{down.handler()}},
-		service.HubSettings{Hub: "noorigin", EventHandlers: []service.EventHandler{noOrigin.handler()}},
+		service.HubSettings{Hub: "noorigin", EventHandlers: []service.EventHandler{{URLTemplate: noOrigin.URL + "/{event}", SystemEvents: []string{"connect"}}}},
 	)
 	tests := []struct {
 		name     string

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -237,7 +238,7 @@ func (c *conn) detach(ws *websocket.Conn, err error) {
 	reason := ""
 	switch {
 	case status == websocket.StatusNormalClosure || status == websocket.StatusGoingAway:
-	case status == websocket.StatusMessageTooBig:
+	case status == websocket.StatusMessageTooBig || errors.Is(err, websocket.ErrMessageTooBig):
 		reason = "The message exceeded the size limit of " + strconv.FormatInt(c.h.e.cfg.MaxMessageSize, 10) + " bytes."
 	case status >= 0:
 		reason = "The client closed the connection with status " + strconv.Itoa(int(status)) + "."
@@ -301,7 +302,10 @@ func (c *conn) writeLoop(ws *websocket.Conn, stop <-chan struct{}) {
 			return
 		}
 		batch := c.pending
-		c.pending = spare
+		if len(batch) > 0 {
+			// Swap buffers: the writer owns batch, enqueuers append to the spare one.
+			c.pending, spare = spare, nil
+		}
 		if c.proto == protoReliable {
 			for _, f := range batch {
 				if f.seq > 0 {

@@ -120,7 +120,7 @@ type Emulator struct {
 	validMu   sync.Mutex
 	validated map[string]bool // abuse-protection results per validation URL
 
-	asyncWG sync.WaitGroup // non-blocking upstream events in flight
+	async inflight // non-blocking upstream events in flight
 }
 
 var _ http.Handler = (*Emulator)(nil)
@@ -270,4 +270,42 @@ func newID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// inflight counts running goroutines; unlike sync.WaitGroup, adding while someone waits is
+// allowed.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{}
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		f.idle = make(chan struct{})
+	}
+	f.n++
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n--
+	if f.n == 0 {
+		close(f.idle)
+	}
+}
+
+// wait returns a channel closed when nothing is in flight.
+func (f *inflight) wait() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return f.idle
 }

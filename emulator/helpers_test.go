@@ -177,7 +177,7 @@ func dial(t *testing.T, u string, protos ...string) *websocket.Conn {
 		}
 		t.Fatalf("dial %s: %v (status %d)", u, err, status)
 	}
-	c.SetReadLimit(-1)
+	c.SetReadLimit(64 << 20)
 	t.Cleanup(func() { _ = c.CloseNow() })
 	return c
 }

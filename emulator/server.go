@@ -113,10 +113,8 @@ func (e *Emulator) shutdown() {
 	for _, h := range hubs {
 		h.closeAll(nil, "The service is shutting down.")
 	}
-	done := make(chan struct{})
-	go func() { e.asyncWG.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-e.async.wait():
 	case <-time.After(e.cfg.UpstreamTimeout):
 	}
 }

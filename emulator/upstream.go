@@ -235,9 +235,9 @@ func (c *conn) async(event, ceType string, body []byte) {
 	c.asyncTail = done
 	hd := c.headersLocked()
 	c.mu.Unlock()
-	e.asyncWG.Add(1)
+	e.async.add()
 	go func() {
-		defer e.asyncWG.Done()
+		defer e.async.done()
 		defer close(done)
 		<-prev
 		_, _ = e.call(context.Background(), h, ceType, event, hd, contentTypeSystem, body)
