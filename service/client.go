@@ -162,6 +162,8 @@ func newClient(endpoint, hub string, key *azcore.KeyCredential, cred azcore.Toke
 		perRetry = append(perRetry, p)
 		anonPerRetry = append(anonPerRetry, p)
 	}
+	perRetry = append(perRetry, policyFunc(inMemoryBodyPolicy))
+	anonPerRetry = append(anonPerRetry, policyFunc(inMemoryBodyPolicy))
 	plOpts := runtime.PipelineOptions{
 		PerRetry:               perRetry,
 		AllowedHeaders:         []string{"api-supported-versions", "x-ms-error-code"},

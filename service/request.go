@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -120,9 +121,11 @@ func (c *Client) send(ctx context.Context, o op, rawURL string, bd *body) (*http
 			req.Raw().Header.Set("Content-Type", bd.contentType)
 		}
 	default:
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(bd.data)), bd.contentType); err != nil {
+		br := bytes.NewReader(bd.data)
+		if err := req.SetBody(streaming.NopCloser(br), bd.contentType); err != nil {
 			return nil, err
 		}
+		req.SetOperationValue(inMemoryBody{br})
 	}
 	pl := c.pl
 	if o.anon {
@@ -161,4 +164,25 @@ func checkGroup(name string) error {
 	return nil
 }
 
+// inMemoryBody carries the payload reader of a request to [inMemoryBodyPolicy].
+type inMemoryBody struct{ r *bytes.Reader }
+
+// inMemoryBodyPolicy hands net/http the payload as an io.NopCloser around a *bytes.Reader,
+// a reader net/http knows to be in memory, so that it writes headers and body with one
+// write instead of flushing the headers first (azcore's own body wrapper hides the type;
+// the extra write cost about 10µs per call on loopback). It runs last, after the retry
+// policy has rewound the body.
+func inMemoryBodyPolicy(req *policy.Request) (*http.Response, error) {
+	var b inMemoryBody
+	if req.OperationValue(&b) && b.r != nil {
+		req.Raw().Body = io.NopCloser(b.r)
+	}
+	return req.Next()
+}
+
 var _ policy.Policy = (*keyPolicy)(nil)
+
+// policyFunc adapts a function to policy.Policy.
+type policyFunc func(*policy.Request) (*http.Response, error)
+
+func (f policyFunc) Do(req *policy.Request) (*http.Response, error) { return f(req) }
