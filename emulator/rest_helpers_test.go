@@ -150,14 +150,19 @@ func (r *restEnv) connect(user string, groups, roles []string) *restClient {
 // dialToken connects to path with access token tok and reads the connected message.
 func (r *restEnv) dialToken(tok, path string) *restClient {
 	r.t.Helper()
-	u := "ws" + strings.TrimPrefix(r.srv.URL(), "http") + path + "?access_token=" + url.QueryEscape(tok)
+	return r.dialURL("ws" + strings.TrimPrefix(r.srv.URL(), "http") + path + "?access_token=" + url.QueryEscape(tok))
+}
+
+// dialURL connects to the client URL u and reads the connected message.
+func (r *restEnv) dialURL(u string) *restClient {
+	r.t.Helper()
 	ws, resp, err := websocket.Dial(r.t.Context(), u, &websocket.DialOptions{Subprotocols: []string{"json.webpubsub.azure.v1"}})
 	if err != nil {
 		status := 0
 		if resp != nil {
 			status = resp.StatusCode
 		}
-		r.t.Fatalf("dial %s: %v (status %d)", path, err, status)
+		r.t.Fatalf("dial %s: %v (status %d)", u, err, status)
 	}
 	ws.SetReadLimit(-1)
 	r.t.Cleanup(func() { _ = ws.CloseNow() })
