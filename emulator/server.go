@@ -97,13 +97,17 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		s.closeErr = s.srv.Close()
-		s.Emulator.shutdown()
+		s.Emulator.Shutdown()
 	})
 	return s.closeErr
 }
 
-// shutdown ends every connection of every hub and waits (bounded) for upstream events.
-func (e *Emulator) shutdown() {
+// Shutdown ends every connection of every hub (close 1000 after the disconnected system
+// message "The service is shutting down."; recoverable sessions too) and waits up to
+// [Config.UpstreamTimeout] for the upstream events this causes. Use it before stopping the
+// http.Server serving the emulator: Server.Shutdown does not close WebSockets. The emulator
+// still accepts new connections afterwards.
+func (e *Emulator) Shutdown() {
 	e.mu.RLock()
 	hubs := make([]*hub, 0, len(e.hubs))
 	for _, h := range e.hubs {
