@@ -239,6 +239,13 @@ func TestBrowserChat(t *testing.T) {
 	// alice sees bob arrive (the app's connected handler announces it to the room).
 	b.run("alice", "see bob join", waitFor(hasLine("system", "", "bob joined")))
 
+	// carol joins from the terminal client (examples/client, a Go client of the same chat).
+	carol := startTerminalClient(t, app.Dir, "-server", app.URL, "-name", "carol", "-room", room)
+	carol.expect(t, "as carol in #"+room, startTimeout)
+	b.run("bob", "see carol join", waitFor(hasLine("system", "", "carol joined")))
+	carol.say(t, "hi from the terminal")
+	b.run("bob", "receive from the terminal", waitFor(hasLine("message", "carol", "hi from the terminal")))
+
 	// Typing: alice types, bob sees the indicator (a typed JSON event relayed by the app).
 	b.run("alice", "type", chromedp.SendKeys(chromedp.ID("text"), "hello from alice"))
 	b.run("bob", "see alice typing", waitFor(`document.getElementById("typing").textContent.includes("alice is typing")`))
@@ -246,6 +253,7 @@ func TestBrowserChat(t *testing.T) {
 	// alice sends; bob shows the message with the sender's name.
 	b.run("alice", "send", chromedp.Click(chromedp.CSS("#send button")))
 	b.run("bob", "receive", waitFor(hasLine("message", "alice", "hello from alice")))
+	carol.expect(t, "alice: hello from alice", stepTimeout)
 	b.run("alice", "own message and count",
 		waitFor(hasLine("message", "alice", "hello from alice")),
 		waitFor(`document.getElementById("count").textContent === "1"`))

@@ -126,6 +126,7 @@ func freePort() (int, error) {
 type chatApp struct {
 	URL     string // base URL printed in the ready line, ends in "/"
 	Command string // the command as run
+	Dir     string // the clean copy it runs in
 
 	cmd  *exec.Cmd
 	mu   sync.Mutex
@@ -206,7 +207,7 @@ func launch() (*chatApp, error) {
 		return nil, err
 	}
 
-	app := &chatApp{Command: command, done: make(chan struct{})}
+	app := &chatApp{Command: command, Dir: dir, done: make(chan struct{})}
 	cmd := exec.Command("sh", "-c", command)
 	cmd.Dir = dir
 	env := make([]string, 0, len(os.Environ())+1)

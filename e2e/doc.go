@@ -8,7 +8,9 @@
 //     URL and connects a WebSocket to it.
 //   - TestBrowserChat drives headless Chromium (Debian's chromium package) with chromedp
 //     against the same running example: two pages join a room, one sends, the other shows the
-//     message with the sender's name; a third page is rejected at connect and shows why.
+//     message with the sender's name; the terminal client (examples/client, run with go run)
+//     joins the same room and exchanges messages with the pages; a third page is rejected at
+//     connect and shows why.
 //
 // # Gating
 //
