@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs the pinned npm packages of the
 # interop suites into interop/node_modules, then go vet and go test -race (fuzz seeds included).
-# Needs Go and Node.js; the browser test also needs Chromium (.ci/run installs it; elsewhere it
-# is skipped unless CI=true).
+# Needs Go, Node.js and Chromium (the browser test in e2e/; .ci/run installs Chromium with
+# apt-get before calling this script). With WEBPUBSUB_INTEROP=1, set below, the interop and
+# browser suites fail instead of skipping when a tool is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
