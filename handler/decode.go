@@ -28,10 +28,16 @@ const (
 	kindLeft
 )
 
-// eventContext is the decoded context plus the routing decision.
+// eventContext is the routing decision plus the one event struct allocated for it; c
+// points into that struct.
 type eventContext struct {
-	ConnectionContext
-	kind eventKind
+	kind         eventKind
+	c            *ConnectionContext
+	connect      *ConnectRequest
+	user         *UserEvent
+	connected    *ConnectedEvent
+	disconnected *DisconnectedEvent
+	group        *GroupEvent
 }
 
 // attr returns a CloudEvents attribute of m as a string ("" when absent).
@@ -41,70 +47,98 @@ func attr(m *cehttp.Message, k spec.Kind) string {
 	return s
 }
 
+// kindOf classifies a ce-type; name is the event name implied by system types.
+func kindOf(t string) (kind eventKind, name string) {
+	switch {
+	case strings.EqualFold(t, wire.TypeConnect):
+		return kindConnect, wire.EventConnect
+	case strings.EqualFold(t, wire.TypeConnected):
+		return kindConnected, wire.EventConnected
+	case strings.EqualFold(t, wire.TypeDisconnected):
+		return kindDisconnected, wire.EventDisconnected
+	case strings.EqualFold(t, wire.TypeJoined):
+		return kindJoined, wire.EventJoined
+	case strings.EqualFold(t, wire.TypeLeft):
+		return kindLeft, wire.EventLeft
+	case len(t) > len(wire.TypeUserPrefix) && strings.EqualFold(t[:len(wire.TypeUserPrefix)], wire.TypeUserPrefix):
+		return kindUser, ""
+	}
+	return 0, ""
+}
+
 // decodeContext reads the binary-mode CloudEvents attributes and the Web PubSub
-// extensions from the headers; it does not touch the body.
-func (h *Hub) decodeContext(r *http.Request) (*eventContext, error) {
+// extensions from the headers into a freshly allocated event of the right type; it does
+// not touch the body.
+func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
+	var ec eventContext
 	m := cehttp.NewMessage(r.Header, nil)
 	if m.ReadEncoding() != binding.EncodingBinary {
-		return nil, ErrNotCloudEvent
+		return ec, ErrNotCloudEvent
 	}
 	hd := r.Header
-	ec := &eventContext{}
-	c := &ec.ConnectionContext
+	t := attr(m, spec.Type)
+	if t == "" {
+		return ec, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderType)
+	}
+	kind, name := kindOf(t)
+	switch kind {
+	case kindConnect:
+		ec.connect = new(ConnectRequest)
+		ec.c = &ec.connect.ConnectionContext
+	case kindUser:
+		ec.user = new(UserEvent)
+		ec.c = &ec.user.ConnectionContext
+	case kindConnected:
+		ec.connected = new(ConnectedEvent)
+		ec.c = &ec.connected.ConnectionContext
+	case kindDisconnected:
+		ec.disconnected = new(DisconnectedEvent)
+		ec.c = &ec.disconnected.ConnectionContext
+	case kindJoined, kindLeft:
+		ec.group = new(GroupEvent)
+		ec.c = &ec.group.ConnectionContext
+	default:
+		return ec, fmt.Errorf("%w: %q", ErrUnknownEventType, t)
+	}
+	ec.kind = kind
+	c := ec.c
 	c.hub = h
 	c.Header = hd
-	c.Type = EventType(attr(m, spec.Type))
+	c.Type = EventType(t)
 	c.ID = attr(m, spec.ID)
 	c.Source = attr(m, spec.Source)
-	if t := attr(m, spec.Time); t != "" {
-		if tm, err := types.ParseTime(t); err == nil {
+	if ts := attr(m, spec.Time); ts != "" {
+		if tm, err := types.ParseTime(ts); err == nil {
 			c.Time = tm
 		}
 	}
 	c.Hub = header(hd, hdrHub)
 	c.ConnectionID = header(hd, hdrConnectionID)
 	c.EventName = header(hd, hdrEventName)
+	if name != "" {
+		c.EventName = name
+	} else if c.EventName == "" {
+		c.EventName = t[len(wire.TypeUserPrefix):]
+	}
 	c.UserID = header(hd, hdrUserID)
 	c.Subprotocol = header(hd, hdrSubprotocol)
 	c.Origin = header(hd, hdrOrigin)
 	c.Signature = header(hd, hdrSignature)
 	c.ClientProtocol = ClientProtocolDefault
 	switch {
-	case c.Type == "":
-		return nil, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderType)
 	case c.Hub == "":
-		return nil, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderHub)
+		return ec, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderHub)
 	case c.ConnectionID == "":
-		return nil, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderConnectionID)
+		return ec, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderConnectionID)
 	}
 	if !strings.EqualFold(c.Hub, h.name) {
-		return nil, fmt.Errorf("%w: ce-hub %q, this hub is %q", ErrHubMismatch, c.Hub, h.name)
+		return ec, fmt.Errorf("%w: ce-hub %q, this hub is %q", ErrHubMismatch, c.Hub, h.name)
 	}
 	if pc := header(hd, hdrPhysicalConn); pc != "" && containsFold(c.Subprotocol, wire.SubprotocolMQTT) {
 		c.ClientProtocol = ClientProtocolMQTT
 		c.MQTT = &MQTTContext{PhysicalConnectionID: pc, SessionID: header(hd, hdrSessionID)}
 	}
 	c.State = newState(header(hd, hdrState), h.stateFormat, h.maxState)
-	t := string(c.Type)
-	switch {
-	case strings.EqualFold(t, wire.TypeConnect):
-		ec.kind, c.EventName = kindConnect, wire.EventConnect
-	case strings.EqualFold(t, wire.TypeConnected):
-		ec.kind, c.EventName = kindConnected, wire.EventConnected
-	case strings.EqualFold(t, wire.TypeDisconnected):
-		ec.kind, c.EventName = kindDisconnected, wire.EventDisconnected
-	case strings.EqualFold(t, wire.TypeJoined):
-		ec.kind, c.EventName = kindJoined, wire.EventJoined
-	case strings.EqualFold(t, wire.TypeLeft):
-		ec.kind, c.EventName = kindLeft, wire.EventLeft
-	case len(t) > len(wire.TypeUserPrefix) && strings.EqualFold(t[:len(wire.TypeUserPrefix)], wire.TypeUserPrefix):
-		ec.kind = kindUser
-		if c.EventName == "" {
-			c.EventName = t[len(wire.TypeUserPrefix):]
-		}
-	default:
-		return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, t)
-	}
 	return ec, nil
 }
 
@@ -250,7 +284,7 @@ func (h *Hub) decodeNotification(w http.ResponseWriter, r *http.Request, ec *eve
 		if h.connected == nil {
 			return nil, nil
 		}
-		ev := &ConnectedEvent{ConnectionContext: ec.ConnectionContext}
+		ev := ec.connected
 		return func(ctx context.Context) error { return h.connected(ctx, ev) }, nil
 	case kindDisconnected:
 		if h.disconnected == nil {
@@ -260,7 +294,8 @@ func (h *Hub) decodeNotification(w http.ResponseWriter, r *http.Request, ec *eve
 		if err := h.decodeJSONBody(w, r, &body); err != nil {
 			return nil, err
 		}
-		ev := &DisconnectedEvent{ConnectionContext: ec.ConnectionContext, Reason: body.Reason, MQTTDisconnect: body.MQTT}
+		ev := ec.disconnected
+		ev.Reason, ev.MQTTDisconnect = body.Reason, body.MQTT
 		return func(ctx context.Context) error { return h.disconnected(ctx, ev) }, nil
 	case kindJoined, kindLeft:
 		fn := h.joined
@@ -274,10 +309,11 @@ func (h *Hub) decodeNotification(w http.ResponseWriter, r *http.Request, ec *eve
 		if err := h.decodeJSONBody(w, r, &body); err != nil {
 			return nil, err
 		}
-		ev := &GroupEvent{ConnectionContext: ec.ConnectionContext, Group: body.Group}
+		ev := ec.group
+		ev.Group = body.Group
 		return func(ctx context.Context) error { return fn(ctx, ev) }, nil
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, ec.Type)
+	return nil, fmt.Errorf("%w: %q", ErrUnknownEventType, ec.c.Type)
 }
 
 func (h *Hub) decodeJSONBody(w http.ResponseWriter, r *http.Request, v any) error {

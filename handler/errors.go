@@ -37,9 +37,6 @@ var (
 	// ErrStateTooLarge means the encoded connection state exceeds the hub's budget
 	// ([Options.MaxStateBytes]).
 	ErrStateTooLarge = errors.New("webpubsub: connection state too large")
-	// ErrNoClient means the hub has no bundled service client (no connection string and
-	// no [Options.Client]).
-	ErrNoClient = errors.New("webpubsub: hub has no service client")
 )
 
 // Error is the one typed error a user func returns to reject a request with a given

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -82,6 +83,15 @@ func (c *ConnectionContext) Client() *service.Client {
 	}
 	return c.hub.client
 }
+
+// LogValue logs the hub, event, connection id and user id only: never the signature,
+// the state or (through the events that embed it) the connect query with its access token.
+func (c *ConnectionContext) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("hub", c.Hub), slog.String("event", c.EventName),
+		slog.String("connectionId", c.ConnectionID), slog.String("userId", c.UserID))
+}
+
+var _ slog.LogValuer = (*ConnectionContext)(nil)
 
 // ClientCertificate is a TLS client certificate of a connect request.
 type ClientCertificate struct {

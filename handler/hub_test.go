@@ -179,3 +179,23 @@ func TestBundledClient(t *testing.T) {
 		t.Error("zero ConnectionContext has a client")
 	}
 }
+
+func TestLogValueRedacts(t *testing.T) {
+	var logs logBuffer
+	hub := newHub(t, nil)
+	hub.HandleConnect(func(ctx context.Context, req *handler.ConnectRequest) (*handler.ConnectResponse, error) {
+		logs.logger().Info("connect", "req", req)
+		return nil, nil
+	})
+	serve(hub, handlertest.Connect("chat", &handlertest.ConnectBody{Query: map[string][]string{"access_token": {"SECRET-TOKEN"}}},
+		&handlertest.Options{UserID: "ann", State: handlertest.State(map[string]any{"k": "SECRET-STATE"})}))
+	got := logs.String()
+	for _, secret := range []string{"SECRET-TOKEN", "sha256=", "SECRET", handlertest.AccessKey} {
+		if strings.Contains(got, secret) {
+			t.Errorf("log leaks %q: %s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "req.connectionId=conn-1") || !strings.Contains(got, "req.userId=ann") {
+		t.Errorf("log lacks ids: %s", got)
+	}
+}

@@ -39,15 +39,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.log.Enabled(r.Context(), slog.LevelDebug) {
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "webpubsub: event", slog.String("hub", h.name),
-			slog.String("event", ev.EventName), slog.String("connectionId", ev.ConnectionID), slog.String("userId", ev.UserID))
+			slog.String("event", ev.c.EventName), slog.String("connectionId", ev.c.ConnectionID), slog.String("userId", ev.c.UserID))
 	}
 	switch ev.kind {
 	case kindConnect:
-		h.serveConnect(w, r, ev)
+		h.serveConnect(w, r, ev.connect)
 	case kindUser:
-		h.serveUser(w, r, ev)
+		h.serveUser(w, r, ev.user)
 	default:
-		h.serveNotification(w, r, ev)
+		h.serveNotification(w, r, &ev)
 	}
 }
 
@@ -121,8 +121,7 @@ func callEvent(ctx context.Context, fn EventFunc, ev *UserEvent) (resp *EventRes
 	return fn(ctx, ev)
 }
 
-func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, ec *eventContext) {
-	req := &ConnectRequest{ConnectionContext: ec.ConnectionContext}
+func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, req *ConnectRequest) {
 	if err := h.decodeConnect(w, r, req); err != nil {
 		h.refuse(w, r, err)
 		return
@@ -173,8 +172,7 @@ func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, ec *eventCont
 	}
 }
 
-func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ec *eventContext) {
-	ev := &UserEvent{ConnectionContext: ec.ConnectionContext}
+func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ev *UserEvent) {
 	if err := h.decodeUser(w, r, ev); err != nil {
 		h.refuse(w, r, err)
 		return
@@ -215,8 +213,6 @@ func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ec *eventContext
 // serveNotification runs connected, disconnected, joined and left funcs with a deadline
 // on a context detached from the request, and answers 200 (500 when the func failed).
 func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *eventContext) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.notifyLimit)
-	defer cancel()
 	run, err := h.decodeNotification(w, r, ec)
 	if err != nil {
 		h.refuse(w, r, err)
@@ -226,16 +222,18 @@ func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *even
 		writeBody(w, http.StatusOK, "", nil)
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.notifyLimit)
+	defer cancel()
 	err = func() (err error) {
 		defer recoverInto(&err)
 		return run(ctx)
 	}()
 	if err == nil && ctx.Err() != nil {
-		err = fmt.Errorf("webpubsub: %s func overran its %v deadline: %w", ec.EventName, h.notifyLimit, ctx.Err())
+		err = fmt.Errorf("webpubsub: %s func overran its %v deadline: %w", ec.c.EventName, h.notifyLimit, ctx.Err())
 	}
 	if err != nil {
 		status := http.StatusInternalServerError
-		h.report(context.WithoutCancel(r.Context()), &ec.ConnectionContext, err, status, true)
+		h.report(context.WithoutCancel(r.Context()), ec.c, err, status, true)
 		writeText(w, status, http.StatusText(status))
 		return
 	}
