@@ -2,10 +2,12 @@ package emulator
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRESTBadRequests covers every validation the REST API applies: each gets its status,
@@ -123,5 +125,44 @@ func TestRESTFilterError(t *testing.T) {
 		if err := json.Unmarshal(resp.body, &b); err != nil || resp.status != 400 || b.Message != want || resp.header.Get("Content-Type") != contentTypeProblemJSON || resp.header.Get("Content-Length") != "416" {
 			t.Errorf("POST %s with invalid filter = %d %s (%s, length %s)", p, resp.status, resp.body, resp.header.Get("Content-Type"), resp.header.Get("Content-Length"))
 		}
+	}
+}
+
+// TestRESTBodyLimitWhileReading: a body sent without Content-Length (chunked) is cut at the
+// limit while reading and answered 413.
+func TestRESTBodyLimitWhileReading(t *testing.T) {
+	env := newRESTEnv(t, Config{MaxMessageSize: 64})
+	for _, tt := range []struct {
+		size int
+		want int
+	}{{64, http.StatusAccepted}, {65, http.StatusRequestEntityTooLarge}, {1 << 20, http.StatusRequestEntityTooLarge}} {
+		u := env.srv.URL() + env.api("/:send", "")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, u, io.MultiReader(strings.NewReader(strings.Repeat("x", tt.size))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/plain")
+		req.Header.Set("Authorization", "Bearer "+restToken(t, restTestKey, u, time.Hour))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if req.ContentLength != 0 || resp.StatusCode != tt.want {
+			t.Errorf("chunked body of %d bytes (ContentLength %d): status %d, want %d", tt.size, req.ContentLength, resp.StatusCode, tt.want)
+		}
+	}
+}
+
+// TestRESTHubNamesCaseInsensitive: REST calls on "CHAT" reach the clients of "chat".
+func TestRESTHubNamesCaseInsensitive(t *testing.T) {
+	env := newRESTEnv(t, Config{})
+	c := env.connect("u", nil, nil)
+	env.call(http.MethodPost, "/api/hubs/CHAT/:send?api-version=2024-12-01", "text/plain", []byte("upper")).wantStatus(t, "send on CHAT", http.StatusAccepted)
+	if f := c.nextMessage(t); f.text() != "upper" {
+		t.Errorf("client of chat got %+v, want the message sent on CHAT", f)
+	}
+	if resp := env.call(http.MethodHead, "/api/hubs/Chat/connections/"+c.id+"?api-version=2024-12-01", "", nil); resp.status != http.StatusOK {
+		t.Errorf("HEAD Chat/connections/%s = %d, want 200", c.id, resp.status)
 	}
 }
