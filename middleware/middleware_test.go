@@ -510,3 +510,46 @@ func TestMiddlewareLoopback(t *testing.T) {
 		})
 	}
 }
+
+// TestMiddlewareMountings checks the middleware with no app route at all, registered with
+// Use (after routing) and with Pre (before routing), for both methods the service uses.
+func TestMiddlewareMountings(t *testing.T) {
+	chat := newTestHub(t, "chat", nil)
+	mounts := []struct {
+		name  string
+		mount func(e *echo.Echo, mw echo.MiddlewareFunc)
+	}{
+		{"Use", func(e *echo.Echo, mw echo.MiddlewareFunc) { e.Use(mw) }},
+		{"Pre", func(e *echo.Echo, mw echo.MiddlewareFunc) { e.Pre(mw) }},
+		{"Use with a route on the same path", func(e *echo.Echo, mw echo.MiddlewareFunc) {
+			e.Use(mw)
+			e.GET("/api/webpubsub/hubs/chat/message", func(c echo.Context) error { return c.String(http.StatusOK, "app") })
+		}},
+	}
+	requests := []struct {
+		name string
+		req  func() *http.Request
+		want answer
+	}{
+		{"POST", func() *http.Request {
+			return upstream(http.MethodPost, "/api/webpubsub/hubs/chat/message", "chat", "message", "m")
+		}, answer{status: 200, body: "chat:m:echo-without-who"}},
+		{"OPTIONS", func() *http.Request {
+			return upstream(http.MethodOptions, "/api/webpubsub/hubs/chat/validate", "chat", "", "")
+		}, answer{status: 200, header: http.Header{"Webhook-Allowed-Origin": {testOrigin}}}},
+		{"plain OPTIONS is Echo's", func() *http.Request {
+			return httptest.NewRequest(http.MethodOptions, "/api/webpubsub/hubs/chat/validate", nil)
+		}, answer{status: 404, body: `{"message":"Not Found"}` + "\n"}},
+	}
+	for _, m := range mounts {
+		for _, rq := range requests {
+			t.Run(m.name+"/"+rq.name, func(t *testing.T) {
+				e := echo.New()
+				m.mount(e, WebPubSub(chat))
+				rec := httptest.NewRecorder()
+				e.ServeHTTP(rec, rq.req())
+				check(t, rec, rq.want)
+			})
+		}
+	}
+}

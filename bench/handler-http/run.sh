@@ -11,7 +11,8 @@
 #
 # Needs: go, node with interop/node_modules (cd interop && npm ci), wrk (apt-get install wrk),
 # taskset (util-linux). Usage: bench/handler-http/run.sh  (env: DURATION ROUNDS CONNS
-# SERVER_CPU LOAD_CPU). Prints one line per measurement and the ratios of the medians.
+# SERVER_CPU LOAD_CPU). Prints one line per round (req/s and requests per server CPU-second)
+# and the medians and ratios.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -74,36 +75,48 @@ for t in bare ours express; do
   esac
 done
 
-rps() { # target
+# Wall-clock req/s depends on how much CPU the server gets, which on a shared machine varies
+# from second to second. Each run therefore also reads the server process's CPU time
+# (user+system, /proc/<pid>/stat) before and after, and reports requests per CPU-second:
+# the capacity of one dedicated core, which is what the ratios are computed from.
+tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+declare -A pid_of=([bare]="${pids[0]}" [ours]="${pids[0]}" [express]="${pids[1]}")
+
+measure() { # target → "<req/s> <req per cpu-second>"
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$tmp/event.lua" "${url[$1]}" >/dev/null
+  local before after errs
+  before=$(cpu_ticks "${pid_of[$1]}")
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" -s "$tmp/event.lua" "${url[$1]}" >"$tmp/wrk.$1" 2>&1
-  local errs
+  after=$(cpu_ticks "${pid_of[$1]}")
   errs=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$tmp/wrk.$1")
   [ "${errs:-0}" = 0 ] || { echo "$1: $errs non-2xx answers" >&2; cat "$tmp/wrk.$1" >&2; exit 1; }
-  awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk.$1"
+  awk -v b="$before" -v a="$after" -v tck="$tck" '
+    /^Requests\/sec:/ {rps = $2}
+    / requests in / {n = $1}
+    END {cpu = (a - b) / tck; printf "%.0f %.0f\n", rps, (cpu > 0 ? n / cpu : 0)}' "$tmp/wrk.$1"
 }
 
-declare -A all=()
+declare -A all=() cpuall=()
 ratio_bare="" ratio_express=""
 for r in $(seq "$ROUNDS"); do
-  declare -A cur=()
+  declare -A cur=() ccur=()
   for t in bare ours express; do
-    v=$(rps "$t")
-    cur[$t]=$v
-    all[$t]="${all[$t]:-} $v"
+    read -r v c < <(measure "$t")
+    cur[$t]=$v ccur[$t]=$c
+    all[$t]="${all[$t]:-} $v" cpuall[$t]="${cpuall[$t]:-} $c"
   done
-  rb=$(awk -v o="${cur[ours]}" -v b="${cur[bare]}" 'BEGIN {printf "%.3f", o/b}')
-  rx=$(awk -v o="${cur[ours]}" -v x="${cur[express]}" 'BEGIN {printf "%.2f", o/x}')
+  rb=$(awk -v o="${ccur[ours]}" -v b="${ccur[bare]}" 'BEGIN {printf "%.3f", o/b}')
+  rx=$(awk -v o="${ccur[ours]}" -v x="${ccur[express]}" 'BEGIN {printf "%.2f", o/x}')
   ratio_bare="$ratio_bare $rb" ratio_express="$ratio_express $rx"
-  printf 'round %d  bare %8.0f  ours %8.0f  express %8.0f req/s   ours/bare %s  ours/express %s\n' \
-    "$r" "${cur[bare]}" "${cur[ours]}" "${cur[express]}" "$rb" "$rx"
+  printf 'round %d  req/s: bare %6d ours %6d express %6d | req per CPU-s: bare %6d ours %6d express %6d | ours/bare %s ours/express %s\n' \
+    "$r" "${cur[bare]}" "${cur[ours]}" "${cur[express]}" "${ccur[bare]}" "${ccur[ours]}" "${ccur[express]}" "$rb" "$rx"
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-b=$(echo "${all[bare]}" | median)
-o=$(echo "${all[ours]}" | median)
-x=$(echo "${all[express]}" | median)
 echo
-echo "median req/s: bare $b, ours $o, express $x (wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds, server cpu $SERVER_CPU, load cpu $LOAD_CPU)"
-awk -v b="$b" -v o="$o" -v x="$x" 'BEGIN { printf "ratios of the medians: ours/bare = %.3f   ours/express = %.2f\n", o/b, o/x }'
-echo "median of the per-round ratios: ours/bare = $(echo "$ratio_bare" | median)   ours/express = $(echo "$ratio_express" | median)"
+echo "wrk -t1 -c$CONNS -d$DURATION (+$WARMUP warm-up), $ROUNDS rounds, server cpu $SERVER_CPU, load cpu $LOAD_CPU"
+for t in bare ours express; do
+  printf '%-8s median req/s %8s   median req per CPU-second %8s\n' "$t" "$(echo "${all[$t]}" | median)" "$(echo "${cpuall[$t]}" | median)"
+done
+echo "median of the per-round ratios (req per CPU-second): ours/bare = $(echo "$ratio_bare" | median)   ours/express = $(echo "$ratio_express" | median)"
