@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
@@ -107,7 +108,7 @@ func listQuery(group string, o ListConnectionsInGroupOptions) (url.Values, error
 // making sure the query carries the api-version (the service includes it).
 func (c *Client) nextLinkURL(link string) (string, error) {
 	u, err := url.Parse(link)
-	if err != nil || u.Path == "" {
+	if err != nil || !strings.HasPrefix(u.EscapedPath(), "/") {
 		return "", fmt.Errorf("webpubsub: invalid nextLink %q", link)
 	}
 	base, err := url.Parse(c.endpoint)
