@@ -334,4 +334,3 @@ func ExampleHubSettings_AzCLICommand() {
 	// Output:
 	// az webpubsub hub create -n my-webpubsub -g my-group --hub-name chat --event-handler url-template="https://chat.example.com/api/webpubsub/hubs/{hub}/" user-event-pattern="*" system-event="connect" system-event="connected" system-event="disconnected" --allow-anonymous false
 }
-

@@ -199,4 +199,3 @@ func (f *fakeWebPubSub) userConns(user string) []string {
 	slices.Sort(out)
 	return out
 }
-

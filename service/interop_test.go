@@ -49,16 +49,28 @@ func goInteropCalls(ctx context.Context, c *Client) error {
 			_, err := c.CloseUserConnections(ctx, "u1", &CloseUserConnectionsOptions{Excluded: []string{"c1"}, Reason: "r"})
 			return err
 		},
-		func() error { _, err := c.CloseConnection(ctx, "conn1", &CloseConnectionOptions{Reason: "kicked"}); return err },
+		func() error {
+			_, err := c.CloseConnection(ctx, "conn1", &CloseConnectionOptions{Reason: "kicked"})
+			return err
+		},
 		func() error { _, err := c.AddConnectionToGroup(ctx, "g1", "conn1", nil); return err },
 		func() error { _, err := c.RemoveConnectionFromGroup(ctx, "g1", "conn1", nil); return err },
 		func() error { _, err := c.RemoveConnectionFromAllGroups(ctx, "conn1", nil); return err },
 		func() error { _, err := c.AddUserToGroup(ctx, "g1", "u1", nil); return err },
 		func() error { _, err := c.RemoveUserFromGroup(ctx, "g1", "u1", nil); return err },
 		func() error { _, err := c.RemoveUserFromAllGroups(ctx, "u1", nil); return err },
-		func() error { _, err := c.AddConnectionsToGroups(ctx, []string{"g1", "g2"}, "userId eq 'u1'", nil); return err },
-		func() error { _, err := c.RemoveConnectionsFromGroups(ctx, []string{"g1"}, "userId eq 'u1'", nil); return err },
-		func() error { _, err := c.GrantPermission(ctx, PermissionJoinLeaveGroup, "conn1", "g1", nil); return err },
+		func() error {
+			_, err := c.AddConnectionsToGroups(ctx, []string{"g1", "g2"}, "userId eq 'u1'", nil)
+			return err
+		},
+		func() error {
+			_, err := c.RemoveConnectionsFromGroups(ctx, []string{"g1"}, "userId eq 'u1'", nil)
+			return err
+		},
+		func() error {
+			_, err := c.GrantPermission(ctx, PermissionJoinLeaveGroup, "conn1", "g1", nil)
+			return err
+		},
 		func() error { _, err := c.RevokePermission(ctx, PermissionSendToGroup, "conn1", "g1", nil); return err },
 		func() error { _, err := c.CheckPermission(ctx, PermissionSendToGroup, "conn1", "g1", nil); return err },
 		func() error { _, err := c.ConnectionExists(ctx, "conn1", nil); return err },
@@ -120,7 +132,7 @@ func TestInteropWithJSSDK(t *testing.T) {
 	defer cancel()
 
 	tokenOpts := []struct {
-		js map[string]any
+		js  map[string]any
 		go_ *ClientAccessTokenOptions
 	}{
 		{map[string]any{}, nil},

@@ -170,9 +170,15 @@ func replayCall(o op, a map[string]string, q url.Values, ctype string, body []by
 			return existsResult(r.Exists, err)
 		}, ""
 	case opUserExists:
-		return func(ctx context.Context, c *Client) error { r, err := c.UserExists(ctx, a["user"], nil); return existsResult(r.Exists, err) }, ""
+		return func(ctx context.Context, c *Client) error {
+			r, err := c.UserExists(ctx, a["user"], nil)
+			return existsResult(r.Exists, err)
+		}, ""
 	case opGroupExists:
-		return func(ctx context.Context, c *Client) error { r, err := c.GroupExists(ctx, a["group"], nil); return existsResult(r.Exists, err) }, ""
+		return func(ctx context.Context, c *Client) error {
+			r, err := c.GroupExists(ctx, a["group"], nil)
+			return existsResult(r.Exists, err)
+		}, ""
 	case opAddConnectionToGroup:
 		return func(ctx context.Context, c *Client) error {
 			_, err := c.AddConnectionToGroup(ctx, a["group"], a["connection"], nil)
@@ -189,11 +195,20 @@ func replayCall(o op, a map[string]string, q url.Values, ctype string, body []by
 			return err
 		}, ""
 	case opAddUserToGroup:
-		return func(ctx context.Context, c *Client) error { _, err := c.AddUserToGroup(ctx, a["group"], a["user"], nil); return err }, ""
+		return func(ctx context.Context, c *Client) error {
+			_, err := c.AddUserToGroup(ctx, a["group"], a["user"], nil)
+			return err
+		}, ""
 	case opRemoveUserFromGroup:
-		return func(ctx context.Context, c *Client) error { _, err := c.RemoveUserFromGroup(ctx, a["group"], a["user"], nil); return err }, ""
+		return func(ctx context.Context, c *Client) error {
+			_, err := c.RemoveUserFromGroup(ctx, a["group"], a["user"], nil)
+			return err
+		}, ""
 	case opRemoveUserFromAllGroups:
-		return func(ctx context.Context, c *Client) error { _, err := c.RemoveUserFromAllGroups(ctx, a["user"], nil); return err }, ""
+		return func(ctx context.Context, c *Client) error {
+			_, err := c.RemoveUserFromAllGroups(ctx, a["user"], nil)
+			return err
+		}, ""
 	case opAddConnectionsToGroups, opRemoveConnectionsFromGroups:
 		var gb struct {
 			Groups []string `json:"groups"`
@@ -203,9 +218,15 @@ func replayCall(o op, a map[string]string, q url.Values, ctype string, body []by
 			return nil, "body without groups: our client rejects it before sending"
 		}
 		if o == opAddConnectionsToGroups {
-			return func(ctx context.Context, c *Client) error { _, err := c.AddConnectionsToGroups(ctx, gb.Groups, gb.Filter, nil); return err }, ""
+			return func(ctx context.Context, c *Client) error {
+				_, err := c.AddConnectionsToGroups(ctx, gb.Groups, gb.Filter, nil)
+				return err
+			}, ""
 		}
-		return func(ctx context.Context, c *Client) error { _, err := c.RemoveConnectionsFromGroups(ctx, gb.Groups, gb.Filter, nil); return err }, ""
+		return func(ctx context.Context, c *Client) error {
+			_, err := c.RemoveConnectionsFromGroups(ctx, gb.Groups, gb.Filter, nil)
+			return err
+		}, ""
 	case opListConnectionsInGroup:
 		return func(ctx context.Context, c *Client) error {
 			page, err := c.ListConnectionsInGroup(a["group"], &ListConnectionsInGroupOptions{
