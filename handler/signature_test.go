@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -124,5 +125,42 @@ func TestCheckSignature(t *testing.T) {
 	}
 	if err := hub.CheckSignature(handlertest.Connected("chat", &handlertest.Options{Unsigned: true})); !errors.Is(err, handler.ErrInvalidSignature) {
 		t.Errorf("CheckSignature(unsigned) = %v, want ErrInvalidSignature", err)
+	}
+}
+
+// TestConcurrentServeAndRotate serves signed events from several goroutines while the key
+// ring changes; the key the requests use stays configured, so every answer must be 204.
+func TestConcurrentServeAndRotate(t *testing.T) {
+	ring := handler.NewKeyRing("stable")
+	hub := newHub(t, &handler.Options{Keys: ring, AllowAnyOrigin: true})
+	hub.HandleEvent("message", func(ctx context.Context, ev *handler.UserEvent) (*handler.EventResponse, error) {
+		return nil, ev.State.Set("n", len(ev.Data))
+	})
+	const workers, perWorker = 4, 200
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range perWorker {
+			ring.Set("stable", "other-"+string(rune('a'+i%26)))
+		}
+	}()
+	errs := make(chan string, workers*perWorker)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				conn := "c" + string(rune('a'+w)) + string(rune('a'+i%7))
+				rec := serve(hub, handlertest.Message("chat", "x", &handlertest.Options{ConnectionID: conn, Keys: []string{"stable"}}))
+				if rec.Code != http.StatusNoContent {
+					errs <- rec.Body.String()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-done
+	close(errs)
+	for e := range errs {
+		t.Fatalf("unexpected answer: %s", e)
 	}
 }
