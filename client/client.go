@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // URLFunc returns a client access URL (ws:// or wss://, with its access token). The client
@@ -310,6 +312,11 @@ func (c *Client) supervise(r *run, s *session, dispatched chan struct{}) {
 		c.cfg.logger.LogAttrs(context.Background(), slog.LevelInfo, "webpubsub client: stopped", slog.Any("error", stopErr))
 		close(r.done)
 	}()
+	var lostErr error // why the connection was lost, kept across rejected recoveries
+	var lostMsg string
+	disconnected := func() {
+		c.emit(&DisconnectedEvent{ConnectionID: c.ConnectionID(), Message: lostMsg, Err: lostErr})
+	}
 	for {
 		select {
 		case <-s.done:
@@ -321,10 +328,14 @@ func (c *Client) supervise(r *run, s *session, dispatched chan struct{}) {
 			return
 		}
 		c.setSession(nil)
+		if !s.recovered || s.gotAny || lostErr == nil {
+			// A recovery the service refused (1008 before any frame) keeps the first cause.
+			lostErr, lostMsg = s.err, s.disconnectedMsg
+		}
 		log := c.cfg.logger.With(slog.String("connectionId", c.ConnectionID()))
 		log.LogAttrs(r.ctx, slog.LevelInfo, "webpubsub client: connection ended", slog.Any("error", s.err))
 		if r.ctx.Err() != nil {
-			c.emit(&DisconnectedEvent{ConnectionID: c.ConnectionID(), Message: s.disconnectedMsg, Err: s.err})
+			disconnected()
 			return
 		}
 		if ns := c.recover(r, s); ns != nil {
@@ -333,12 +344,12 @@ func (c *Client) supervise(r *run, s *session, dispatched chan struct{}) {
 			c.setSession(s)
 			continue
 		}
-		c.emit(&DisconnectedEvent{ConnectionID: c.ConnectionID(), Message: s.disconnectedMsg, Err: s.err})
+		disconnected()
 		if r.ctx.Err() != nil {
 			return
 		}
 		if !c.cfg.autoReconnect {
-			stopErr = fmt.Errorf("%w: %w", ErrConnectionLost, s.err)
+			stopErr = fmt.Errorf("%w: %w", ErrConnectionLost, lostErr)
 			return
 		}
 		ns, err := c.reconnect(r)
@@ -350,13 +361,17 @@ func (c *Client) supervise(r *run, s *session, dispatched chan struct{}) {
 			return
 		}
 		s = ns
+		lostErr, lostMsg = nil, ""
 		c.onNewConnection(r, s)
 	}
 }
 
 // recover tries to reopen the same connection after s dropped; nil when not possible.
 func (c *Client) recover(r *run, s *session) *session {
-	if !c.cfg.protocol.reliable() || s.closeStatus() == 1008 {
+	// The service ends a connection on purpose with a disconnected message (REST close,
+	// shutdown) or close status 1008 (not recoverable); neither can be recovered.
+	if !c.cfg.protocol.reliable() || s.closeStatus() == websocket.StatusPolicyViolation ||
+		s.closeStatus() == websocket.StatusNormalClosure || s.disconnectedMsg != "" {
 		return nil
 	}
 	c.mu.Lock()
@@ -375,10 +390,11 @@ func (c *Client) recover(r *run, s *session) *session {
 	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(r.ctx, c.cfg.recoveryWindow)
 	defer cancel()
+	// Our last acks may have been lost with the connection: acknowledge again.
+	c.seq.recovered()
 	for {
 		ns, err := c.dial(ctx, u.String(), true)
 		if err == nil {
-			c.seq.recovered()
 			return ns
 		}
 		c.cfg.logger.LogAttrs(ctx, slog.LevelDebug, "webpubsub client: recovery attempt failed", slog.Any("error", err))

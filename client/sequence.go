@@ -12,12 +12,14 @@ type sequenceTracker struct {
 }
 
 // receive records id. It reports whether the message is new (to be delivered) and whether an
-// immediate sequenceAck is due because the largest id is more than quick ahead of the last ack.
+// immediate sequenceAck is due: because the largest id is more than quick ahead of the last
+// ack, or because a duplicate shows that the service did not see our last ack (it redelivers
+// after a recovery), so that it can free its buffer at once.
 func (s *sequenceTracker) receive(id uint64, quick uint64) (isNew, ackNow bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id <= s.largest {
-		return false, false
+		return false, s.acked < s.largest
 	}
 	s.largest = id
 	return true, s.largest-s.acked > quick

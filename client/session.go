@@ -33,6 +33,7 @@ type session struct {
 	err             error
 	disconnectedMsg string
 	gotConnected    bool
+	gotAny          bool // any frame arrived
 }
 
 // dial opens a WebSocket to url and starts its goroutines.
@@ -142,6 +143,7 @@ func (s *session) readLoop() {
 			return
 		}
 		s.lastRecv.Store(time.Now().UnixNano())
+		s.gotAny = true
 		if typ != websocket.MessageText {
 			log.LogAttrs(s.ctx, slog.LevelWarn, "webpubsub client: ignoring a binary frame on a JSON subprotocol")
 			continue
@@ -164,14 +166,14 @@ func (s *session) handle(d *downstream) {
 	case frameMessage:
 		if c.cfg.protocol.reliable() && d.SequenceID != 0 {
 			isNew, ackNow := c.seq.receive(d.SequenceID, c.cfg.seqAckAhead)
-			if !isNew {
-				return
-			}
 			if ackNow {
 				select {
 				case s.kick <- struct{}{}:
 				default:
 				}
+			}
+			if !isNew {
+				return
 			}
 		}
 		data, err := d.payload()
@@ -254,8 +256,9 @@ func (s *session) sendSequenceAck() {
 	if !ok {
 		return
 	}
-	if s.write((&upstream{typ: frameSequenceAck, sequenceID: id}).encode(nil)) == nil {
+	if err := s.write((&upstream{typ: frameSequenceAck, sequenceID: id}).encode(nil)); err == nil {
 		s.c.seq.sent(id)
+		s.c.cfg.logger.LogAttrs(s.ctx, slog.LevelDebug, "webpubsub client: sequence ack", slog.Uint64("sequenceId", id))
 	}
 }
 

@@ -92,10 +92,10 @@ func TestSequenceTracker(t *testing.T) {
 		wantNew    bool
 		wantAckNow bool
 	}{
-		{1, true, false}, {2, true, false}, {2, false, false}, {1, false, false},
+		{1, true, false}, {2, true, false},
+		{2, false, true}, // a duplicate before any ack: the service wants one
 		{5, true, false}, // gaps are fine
-		{4, false, false},
-		{7, true, true}, // more than 5 ahead of the last ack (0)
+		{7, true, true},  // more than 5 ahead of the last ack (0)
 	}
 	for _, st := range steps {
 		isNew, ackNow := s.receive(st.id, 5)
@@ -110,6 +110,9 @@ func TestSequenceTracker(t *testing.T) {
 	s.sent(7)
 	if _, ok := s.toAck(); ok {
 		t.Errorf("toAck() after sent = true, want nothing new")
+	}
+	if isNew, ackNow := s.receive(6, 5); isNew || ackNow {
+		t.Errorf("receive(6) after ack 7 = %v, %v, want a duplicate needing no ack", isNew, ackNow)
 	}
 	if _, ackNow := s.receive(12, 5); ackNow {
 		t.Errorf("receive(12) 5 ahead of ack 7: ackNow, want not yet")
