@@ -2,9 +2,16 @@ package middleware
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/webpubsub-go/webpubsub/handler"
+	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
 func TestCompilePath(t *testing.T) {
@@ -153,4 +160,58 @@ func FuzzPath(f *testing.F) {
 			t.Fatalf("pattern %q: match(%q) = %q, %v, want %q, true", pat, exp, got, ok, hub)
 		}
 	})
+}
+
+// FuzzMiddleware sends requests with arbitrary paths, methods and hub headers through the
+// middleware (default path and a shared path): it never panics, and a request without the
+// Web PubSub headers always reaches next.
+func FuzzMiddleware(f *testing.F) {
+	f.Add("/api/webpubsub/hubs/chat/message", "POST", "chat", true)
+	f.Add("/api/webpubsub/hubs/CHAT", "OPTIONS", "", true)
+	f.Add("/eventhandler/x", "POST", "news", true)
+	f.Add("/api/webpubsub/hubs/other/", "GET", "chat", false)
+	f.Add("//", "PUT", "\x00", true)
+	hub, err := handler.NewHub("chat", &handler.Options{ConnectionStrings: []string{testConnectionString}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	mws := []echo.MiddlewareFunc{
+		WebPubSub(hub),
+		WebPubSubWithConfig(Config{Hubs: []*handler.Hub{hub}, Path: "/eventhandler/{event}"}),
+	}
+	e := echo.New()
+	f.Fuzz(func(t *testing.T, path, method, ceHub string, marked bool) {
+		if !strings.HasPrefix(path, "/") || !validToken(method) {
+			return
+		}
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Method = method
+		req.URL.Path = path
+		if marked {
+			req.Header.Set(wire.HeaderAwpsVersion, wire.AwpsVersion)
+		}
+		if ceHub != "" {
+			req.Header[http.CanonicalHeaderKey(wire.HeaderHub)] = []string{ceHub}
+		}
+		for _, mw := range mws {
+			called := false
+			next := func(echo.Context) error { called = true; return nil }
+			_ = mw(next)(e.NewContext(req, httptest.NewRecorder()))
+			if !marked && !called {
+				t.Fatalf("%s %q without Web PubSub headers did not reach next", method, path)
+			}
+		}
+	})
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", c) {
+			return false
+		}
+	}
+	return true
 }
