@@ -1,9 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -247,5 +249,29 @@ func TestContextCancelStopsCall(t *testing.T) {
 	cancel()
 	if _, err := c.SendToAll(ctx, Text("x"), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// bodyTypeTransport records the type of the request body net/http would see.
+type bodyTypeTransport struct{ types []string }
+
+func (b *bodyTypeTransport) Do(req *http.Request) (*http.Response, error) {
+	b.types = append(b.types, fmt.Sprintf("%T", req.Body))
+	return &http.Response{StatusCode: http.StatusServiceUnavailable, Body: http.NoBody, Header: http.Header{}, Request: req}, nil
+}
+
+// TestBodyIsKnownInMemoryReader checks that every try (retries included) hands net/http
+// an io.NopCloser around a *bytes.Reader, which net/http writes together with the headers.
+func TestBodyIsKnownInMemoryReader(t *testing.T) {
+	tr := &bodyTypeTransport{}
+	opts := &ClientOptions{}
+	opts.Transport = tr
+	opts.Retry = fastRetry()
+	opts.Retry.MaxRetries = 1
+	c := newTestClient(t, "http://127.0.0.1:1", opts)
+	c.SendToAll(t.Context(), Text("hello"), nil)
+	want := fmt.Sprintf("%T", io.NopCloser(bytes.NewReader(nil)))
+	if len(tr.types) != 2 || tr.types[0] != want || tr.types[1] != want {
+		t.Errorf("body types = %v, want 2 × %s", tr.types, want)
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 )
 
 // op describes one REST operation: every operation is data for the one builder [Client.do].
@@ -121,11 +120,9 @@ func (c *Client) send(ctx context.Context, o op, rawURL string, bd *body) (*http
 			req.Raw().Header.Set("Content-Type", bd.contentType)
 		}
 	default:
-		br := bytes.NewReader(bd.data)
-		if err := req.SetBody(streaming.NopCloser(br), bd.contentType); err != nil {
+		if err := req.SetBody(memBody{bytes.NewReader(bd.data)}, bd.contentType); err != nil {
 			return nil, err
 		}
-		req.SetOperationValue(inMemoryBody{br})
 	}
 	pl := c.pl
 	if o.anon {
@@ -164,8 +161,11 @@ func checkGroup(name string) error {
 	return nil
 }
 
-// inMemoryBody carries the payload reader of a request to [inMemoryBodyPolicy].
-type inMemoryBody struct{ r *bytes.Reader }
+// memBody is a request payload: an in-memory io.ReadSeekCloser whose reader
+// [inMemoryBodyPolicy] can recognise.
+type memBody struct{ *bytes.Reader }
+
+func (memBody) Close() error { return nil }
 
 // inMemoryBodyPolicy hands net/http the payload as an io.NopCloser around a *bytes.Reader,
 // a reader net/http knows to be in memory, so that it writes headers and body with one
@@ -173,9 +173,8 @@ type inMemoryBody struct{ r *bytes.Reader }
 // the extra write cost about 10µs per call on loopback). It runs last, after the retry
 // policy has rewound the body.
 func inMemoryBodyPolicy(req *policy.Request) (*http.Response, error) {
-	var b inMemoryBody
-	if req.OperationValue(&b) && b.r != nil {
-		req.Raw().Body = io.NopCloser(b.r)
+	if b, ok := req.Body().(memBody); ok {
+		req.Raw().Body = io.NopCloser(b.Reader)
 	}
 	return req.Next()
 }

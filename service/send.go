@@ -61,6 +61,9 @@ func sendQuery(excluded []string, filter string, ttl int) (url.Values, error) {
 	if ttl < 0 || ttl > MaxMessageTTLSeconds {
 		return nil, fmt.Errorf("%w: MessageTTLSeconds %d is outside 0-%d", ErrInvalidArgument, ttl, MaxMessageTTLSeconds)
 	}
+	if len(excluded) == 0 && filter == "" && ttl == 0 {
+		return nil, nil
+	}
 	q := url.Values{}
 	for _, id := range excluded {
 		q.Add("excluded", id)
