@@ -44,6 +44,15 @@ async function calls() {
 }
 
 await calls();
+
+// Reverse proxy: the REST endpoint is the service, requests go to the proxy (the fake).
+const proxied = new WebPubSubServiceClient(process.env.WPS_PROXIED_CONNSTR, hub, {
+  retryOptions: { maxRetries: 0 },
+  allowInsecureConnection: true,
+  reverseProxyEndpoint: process.env.WPS_PROXY,
+});
+await proxied.sendToAll("via proxy", { contentType: "text/plain", excludedConnections: ["c1"] });
+await proxied.group("g1").addConnection("conn1");
 const tokens = [];
 for (const o of JSON.parse(process.env.WPS_TOKEN_OPTIONS || "[]")) {
   tokens.push(await client.getClientAccessToken(o));

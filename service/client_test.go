@@ -275,3 +275,31 @@ func TestBodyIsKnownInMemoryReader(t *testing.T) {
 		t.Errorf("body types = %v, want 2 × %s", tr.types, want)
 	}
 }
+
+func TestAPIVersionOption(t *testing.T) {
+	tests := []struct {
+		name string
+		opts *ClientOptions
+		want string
+	}{
+		{"default", nil, DefaultAPIVersion},
+		{"ours", &ClientOptions{APIVersion: "2023-07-01"}, "2023-07-01"},
+		{"azcore's", &ClientOptions{ClientOptions: azcore.ClientOptions{APIVersion: "2024-01-01"}}, "2024-01-01"},
+		{"ours wins", &ClientOptions{APIVersion: "2023-07-01", ClientOptions: azcore.ClientOptions{APIVersion: "2024-01-01"}}, "2023-07-01"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeService(t, reply{status: 202})
+			c, err := NewClientWithKey(f.srv.URL, "hub1", azcore.NewKeyCredential(testKey), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.SendToAll(t.Context(), Text("x"), nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.requests()[0].Query["api-version"]; len(got) != 1 || got[0] != tc.want {
+				t.Errorf("api-version = %v, want [%s]", got, tc.want)
+			}
+		})
+	}
+}

@@ -150,7 +150,11 @@ func TestInteropWithJSSDK(t *testing.T) {
 	// JS against one fake service, Go against another.
 	jsSrv, jsReqs := interopService(t)
 	connStr := "Endpoint=" + jsSrv.URL + ";AccessKey=" + testKey + ";Version=1.0;"
-	cmd, stdout, stderr := nodetest.Command(ctx, t, "service-js.mjs", "WPS_CONNSTR="+connStr, "WPS_HUB=hub1", "WPS_TOKEN_OPTIONS="+string(optsJSON))
+	// http, because JS keeps the service scheme and swaps only host and port.
+	const serviceEndpoint = "http://contoso.webpubsub.azure.com"
+	proxiedConnStr := "Endpoint=" + serviceEndpoint + ";AccessKey=" + testKey + ";Version=1.0;"
+	cmd, stdout, stderr := nodetest.Command(ctx, t, "service-js.mjs", "WPS_CONNSTR="+connStr, "WPS_HUB=hub1", "WPS_TOKEN_OPTIONS="+string(optsJSON),
+		"WPS_PROXIED_CONNSTR="+proxiedConnStr, "WPS_PROXY="+jsSrv.URL)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("node service-js.mjs: %v\n%s", err, stderr)
 	}
@@ -168,6 +172,16 @@ func TestInteropWithJSSDK(t *testing.T) {
 	goSrv, goReqs := interopService(t)
 	c := newTestClient(t, goSrv.URL, nil)
 	if err := goInteropCalls(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	proxied, err := NewClientFromConnectionString(proxiedConnStr, "hub1", &ClientOptions{ReverseProxyEndpoint: goSrv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proxied.SendToAll(ctx, Text("via proxy"), &SendToAllOptions{Excluded: []string{"c1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proxied.AddConnectionToGroup(ctx, "g1", "conn1", nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -198,8 +212,14 @@ func TestInteropWithJSSDK(t *testing.T) {
 		}
 		jc := verifyJWT(t, j.Header.Get("Authorization"), testKey)
 		gc := verifyJWT(t, g.Header.Get("Authorization"), testKey)
-		if jc["aud"] != j.URL || gc["aud"] != g.URL {
-			t.Errorf("#%d: aud Go %v (URL %s), JS %v (URL %s)", i, gc["aud"], g.URL, jc["aud"], j.URL)
+		// The audience is the request URL, or behind the proxy the service URL.
+		wantJS, wantGo := j.URL, g.URL
+		if i >= len(js)-2 {
+			wantJS = serviceEndpoint + strings.TrimPrefix(j.URL, jsSrv.URL)
+			wantGo = serviceEndpoint + strings.TrimPrefix(g.URL, goSrv.URL)
+		}
+		if jc["aud"] != wantJS || gc["aud"] != wantGo {
+			t.Errorf("#%d: aud Go %v (want %s), JS %v (want %s)", i, gc["aud"], wantGo, jc["aud"], wantJS)
 		}
 		if jk, gk := slices.Sorted(maps.Keys(jc)), slices.Sorted(maps.Keys(gc)); !slices.Equal(jk, gk) {
 			t.Errorf("#%d: claims Go %v, JS %v", i, gk, jk)
