@@ -41,7 +41,7 @@ func newRESTEnv(t *testing.T, cfg Config, hubs ...service.HubSettings) *restEnv 
 }
 
 // restToken signs an access-key JWT for the REST API with aud = audience.
-func restToken(t *testing.T, key, audience string, exp time.Duration) string {
+func restToken(t testing.TB, key, audience string, exp time.Duration) string {
 	t.Helper()
 	claims := jwt.MapClaims{"aud": audience, "exp": time.Now().Add(exp).Unix(), "iat": time.Now().Unix()}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(key))
