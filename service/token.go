@@ -75,15 +75,17 @@ func (t ClientAccessToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("baseUrl", t.BaseURL), slog.String("token", redacted))
 }
 
-// clientPath returns the client endpoint path of the protocol.
+// clientPath returns the client endpoint path of the protocol. The hub name is not
+// escaped, as in the JS and .NET SDKs (hub names hold only letters, digits and _`,.[]), so
+// the token audience matches theirs byte for byte.
 func clientPath(p ClientProtocol, hub string) (string, error) {
 	switch ClientProtocol(strings.ToLower(string(p))) {
 	case "", ClientProtocolDefault:
-		return "/client/hubs/" + url.PathEscape(hub), nil
+		return "/client/hubs/" + hub, nil
 	case ClientProtocolMQTT:
-		return "/clients/mqtt/hubs/" + url.PathEscape(hub), nil
+		return "/clients/mqtt/hubs/" + hub, nil
 	case ClientProtocolSocketIO:
-		return "/clients/socketio/hubs/" + url.PathEscape(hub), nil
+		return "/clients/socketio/hubs/" + hub, nil
 	}
 	return "", fmt.Errorf("%w: unknown client protocol %q", ErrInvalidArgument, string(p))
 }
