@@ -52,6 +52,13 @@ func benchHub(b *testing.B) *handler.Hub {
 		return &handler.ConnectResponse{UserID: "u1", Roles: []string{"webpubsub.joinLeaveGroup"}}, nil
 	})
 	hub.HandleEvent("message", func(ctx context.Context, ev *handler.UserEvent) (*handler.EventResponse, error) {
+		if ev.State.Raw() != "" {
+			user, err := handler.StateAs[string](&ev.State, "user")
+			if err != nil {
+				return nil, err
+			}
+			return handler.TextResponse(user + ":" + ev.Text()), nil
+		}
 		return &handler.EventResponse{Data: ev.Data, DataType: handler.DataTypeText}, nil
 	})
 	type chat struct {
@@ -85,6 +92,7 @@ func BenchmarkHub(b *testing.B) {
 			Subprotocols: []string{"json.webpubsub.azure.v1"},
 		}, nil)},
 		{"message-text", handlertest.Message("chat", "hello world", nil)},
+		{"message-state-read", handlertest.Message("chat", "hello", &handlertest.Options{State: handlertest.State(map[string]any{"user": "bob"})})},
 		{"event-json", handlertest.JSON("chat", "chat", map[string]string{"text": "hello"}, nil)},
 		{"event-state", handlertest.Binary("chat", "count", []byte{1, 2, 3}, &handlertest.Options{State: handlertest.State(map[string]any{"n": 41, "room": "lobby"})})},
 		{"connected", handlertest.Connected("chat", nil)},

@@ -53,7 +53,8 @@ type State struct {
 	max     int
 	parsed  bool
 	err     error
-	m       map[string]json.RawMessage
+	doc     []byte                     // the decoded JSON object, validated; nil when empty or bad
+	m       map[string]json.RawMessage // built on the first change or enumeration
 	changed bool
 }
 
@@ -61,17 +62,36 @@ func newState(raw string, format StateFormat, maxBytes int) State {
 	return State{raw: raw, format: format, max: maxBytes}
 }
 
+// load decodes the base64 and validates the JSON object once; reading one key then scans
+// doc without building a map (the common case: read a key or two per event).
 func (s *State) load() {
 	if s.parsed {
 		return
 	}
 	s.parsed = true
-	m, err := decodeState(s.raw, s.format)
+	doc, err := stateDocument(s.raw)
 	if err != nil {
 		s.err = err
-		m = map[string]json.RawMessage{}
+		return
 	}
-	s.m = m
+	s.doc = doc
+}
+
+// materialize builds the map that changes and enumeration work on.
+func (s *State) materialize() {
+	s.load()
+	if s.m != nil {
+		return
+	}
+	s.m = map[string]json.RawMessage{}
+	if s.doc != nil {
+		if err := json.Unmarshal(s.doc, &s.m); err != nil { // cannot fail: doc is a valid object
+			s.m = map[string]json.RawMessage{}
+		}
+		if s.format == StateFormatDotNet {
+			unwrapDotNet(s.m)
+		}
+	}
 }
 
 // Raw returns the ce-connectionState header as the service sent it.
@@ -87,19 +107,28 @@ func (s *State) Err() error {
 // Get returns the JSON value stored under key.
 func (s *State) Get(key string) (json.RawMessage, bool) {
 	s.load()
-	v, ok := s.m[key]
+	if s.m != nil {
+		v, ok := s.m[key]
+		return v, ok
+	}
+	v, ok := lookupMember(s.doc, key)
+	if ok && s.format == StateFormatDotNet {
+		if inner, ok := unwrapDotNetValue(v); ok {
+			v = inner
+		}
+	}
 	return v, ok
 }
 
 // Keys returns the keys in sorted order.
 func (s *State) Keys() []string {
-	s.load()
+	s.materialize()
 	return slices.Sorted(maps.Keys(s.m))
 }
 
 // Len returns the number of keys.
 func (s *State) Len() int {
-	s.load()
+	s.materialize()
 	return len(s.m)
 }
 
@@ -119,7 +148,7 @@ func (s *State) SetRaw(key string, raw json.RawMessage) error {
 	if !json.Valid(raw) {
 		return fmt.Errorf("webpubsub: state key %q: value is not valid JSON", key)
 	}
-	s.load()
+	s.materialize()
 	old, had := s.m[key]
 	s.m[key] = raw
 	if s.max > 0 {
@@ -138,7 +167,7 @@ func (s *State) SetRaw(key string, raw json.RawMessage) error {
 
 // Delete removes key.
 func (s *State) Delete(key string) {
-	s.load()
+	s.materialize()
 	if _, ok := s.m[key]; ok {
 		delete(s.m, key)
 		s.changed = true
@@ -148,7 +177,7 @@ func (s *State) Delete(key string) {
 // Clear removes every key; the hub then writes an empty object ("e30=") so the service
 // forgets the state.
 func (s *State) Clear() {
-	s.load()
+	s.materialize()
 	clear(s.m)
 	s.changed = true
 }
@@ -158,7 +187,7 @@ func (s *State) Changed() bool { return s.changed }
 
 // Encode returns the header value for the current state in the hub's format.
 func (s *State) Encode() (string, error) {
-	s.load()
+	s.materialize()
 	return encodeState(s.m, s.format)
 }
 
@@ -240,10 +269,11 @@ var stateEncodings = []*base64.Encoding{
 	base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding,
 }
 
-func decodeState(header string, format StateFormat) (map[string]json.RawMessage, error) {
-	m := map[string]json.RawMessage{}
+// stateDocument base64-decodes header and checks that it is one JSON object; an empty
+// header is no document.
+func stateDocument(header string) ([]byte, error) {
 	if header == "" {
-		return m, nil
+		return nil, nil
 	}
 	var (
 		b   []byte
@@ -255,26 +285,41 @@ func decodeState(header string, format StateFormat) (map[string]json.RawMessage,
 		}
 	}
 	if err != nil {
-		return m, fmt.Errorf("%w: not base64: %w", ErrInvalidState, err)
+		return nil, fmt.Errorf("%w: not base64: %w", ErrInvalidState, err)
 	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return m, fmt.Errorf("%w: not a JSON object", ErrInvalidState)
+		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidState)
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
+	if !json.Valid(b) {
+		var v map[string]json.RawMessage
+		err := json.Unmarshal(b, &v) // for the error text
+		return nil, fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
+	return b, nil
+}
+
+func decodeState(header string, format StateFormat) (map[string]json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	doc, err := stateDocument(header)
+	if err != nil || doc == nil {
+		return m, err
+	}
+	if err := json.Unmarshal(doc, &m); err != nil {
 		return map[string]json.RawMessage{}, fmt.Errorf("%w: %w", ErrInvalidState, err)
 	}
-	if m == nil { // JSON "null" cannot reach here, but keep the map usable.
-		m = map[string]json.RawMessage{}
-	}
 	if format == StateFormatDotNet {
-		for k, v := range m {
-			if inner, ok := unwrapDotNetValue(v); ok {
-				m[k] = inner
-			}
-		}
+		unwrapDotNet(m)
 	}
 	return m, nil
+}
+
+func unwrapDotNet(m map[string]json.RawMessage) {
+	for k, v := range m {
+		if inner, ok := unwrapDotNetValue(v); ok {
+			m[k] = inner
+		}
+	}
 }
 
 // unwrapDotNetValue returns the JSON held base64-encoded in the JSON string raw.

@@ -1,0 +1,36 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// FuzzLookupMember checks the scanner against encoding/json on every valid object.
+func FuzzLookupMember(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, ` { "a" : [1,{"b":"}"}] , "c":"\"x" } `, `{"a":1,"a":2}`,
+		`{"\u0061":true}`, `{"é":null,"a":-1.5e3}`, `{"k":{"k":{"k":1}},"z":"\\"}`} {
+		f.Add([]byte(s), "a")
+	}
+	f.Fuzz(func(t *testing.T, doc []byte, key string) {
+		doc = bytes.TrimSpace(doc)
+		if !json.Valid(doc) || len(doc) == 0 || doc[0] != '{' {
+			return
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(doc, &m); err != nil {
+			t.Fatalf("Unmarshal of a valid object: %v", err)
+		}
+		keys := []string{key}
+		for k := range m {
+			keys = append(keys, k)
+		}
+		for _, k := range keys {
+			want, wantOK := m[k]
+			got, ok := lookupMember(doc, k)
+			if ok != wantOK || !bytes.Equal(got, want) {
+				t.Fatalf("lookupMember(%s, %q) = %s %v, want %s %v", doc, k, got, ok, want, wantOK)
+			}
+		}
+	})
+}
