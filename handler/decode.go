@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/binding/format"
 	"github.com/cloudevents/sdk-go/v2/binding/spec"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/cloudevents/sdk-go/v2/types"
 
 	"github.com/webpubsub-go/webpubsub/internal/wire"
@@ -36,11 +35,51 @@ type eventContext struct {
 	group        *GroupEvent
 }
 
-// attr returns a CloudEvents attribute of m as a string ("" when absent).
-func attr(m *cehttp.Message, k spec.Kind) string {
-	_, v := m.GetAttribute(k)
-	s, _ := v.(string)
-	return s
+// ceAttributes are the canonical header names of the attributes the hub reads, for one
+// CloudEvents spec version, taken from the cloudevents SDK's spec tables.
+type ceAttributes struct {
+	version               spec.Version
+	typ, id, source, time string
+}
+
+// ceVersions is the SDK's table of spec versions with the binary-mode "ce-" prefix, and
+// ceHeaderNames its attribute header names per version; both are built once, so reading
+// an event's attributes costs a few map lookups and no allocation.
+var (
+	ceVersions    = spec.WithPrefix("ce-")
+	ceHeaderNames = func() []ceAttributes {
+		var out []ceAttributes
+		for _, v := range ceVersions.Versions() {
+			name := func(k spec.Kind) string {
+				return http.CanonicalHeaderKey(v.AttributeFromKind(k).PrefixedName())
+			}
+			out = append(out, ceAttributes{v, name(spec.Type), name(spec.ID), name(spec.Source), name(spec.Time)})
+		}
+		return out
+	}()
+	hdrSpecVersion = http.CanonicalHeaderKey(ceVersions.PrefixedSpecVersionName())
+)
+
+// binaryAttributes returns the attribute header names for a binary-mode CloudEvent, or
+// ErrNotCloudEvent for a structured-mode or batch request (the cloudevents format
+// registry knows the media type) or an unknown or missing ce-specversion.
+func binaryAttributes(hd http.Header) (*ceAttributes, error) {
+	if ct := header(hd, hdrContentType); len(ct) >= len("application/cloudevents") &&
+		strings.EqualFold(ct[:len("application/cloudevents")], "application/cloudevents") && format.Lookup(ct) != nil {
+		return nil, fmt.Errorf("%w: structured content mode (%s)", ErrNotCloudEvent, ct)
+	}
+	sv := header(hd, hdrSpecVersion)
+	if v := ceVersions.Version(sv); v != nil {
+		for i := range ceHeaderNames {
+			if ceHeaderNames[i].version == v {
+				return &ceHeaderNames[i], nil
+			}
+		}
+	}
+	if sv == "" {
+		return nil, fmt.Errorf("%w: no ce-specversion", ErrNotCloudEvent)
+	}
+	return nil, fmt.Errorf("%w: unsupported ce-specversion %q", ErrNotCloudEvent, sv)
 }
 
 // kindOf classifies a ce-type; name is the event name implied by system types.
@@ -67,12 +106,12 @@ func kindOf(t string) (kind eventKind, name string) {
 // not touch the body.
 func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
 	var ec eventContext
-	m := cehttp.NewMessage(r.Header, nil)
-	if m.ReadEncoding() != binding.EncodingBinary {
-		return ec, ErrNotCloudEvent
-	}
 	hd := r.Header
-	t := attr(m, spec.Type)
+	ce, err := binaryAttributes(hd)
+	if err != nil {
+		return ec, err
+	}
+	t := header(hd, ce.typ)
 	if t == "" {
 		return ec, fmt.Errorf("%w: %s", ErrMissingAttribute, wire.HeaderType)
 	}
@@ -101,9 +140,9 @@ func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
 	c.hub = h
 	c.Header = hd
 	c.Type = EventType(t)
-	c.ID = attr(m, spec.ID)
-	c.Source = attr(m, spec.Source)
-	if ts := attr(m, spec.Time); ts != "" {
+	c.ID = header(hd, ce.id)
+	c.Source = header(hd, ce.source)
+	if ts := header(hd, ce.time); ts != "" {
 		if tm, err := types.ParseTime(ts); err == nil {
 			c.Time = tm
 		}

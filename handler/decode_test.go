@@ -25,6 +25,10 @@ func TestRequestRefused(t *testing.T) {
 	}{
 		{"no specversion", msg(hdr(wire.HeaderSpecVersion, "")), 400, "not a binary-mode CloudEvents request"},
 		{"structured mode", msg(&handlertest.Options{Header: http.Header{"Content-Type": {"application/cloudevents+json"}, wire.HeaderSpecVersion: {""}}}), 400, "not a binary-mode"},
+		{"structured mode with specversion", msg(hdr("Content-Type", "Application/CloudEvents+JSON; charset=utf-8")), 400, "structured content mode"},
+		{"batch mode", msg(hdr("Content-Type", "application/cloudevents-batch+json")), 400, "structured content mode"},
+		{"unknown specversion", msg(hdr(wire.HeaderSpecVersion, "2.0")), 400, `unsupported ce-specversion "2.0"`},
+		{"specversion 0.3", msg(hdr(wire.HeaderSpecVersion, "0.3")), 200, ""},
 		{"missing ce-type", msg(hdr(wire.HeaderType, "")), 400, "missing CloudEvents attribute: ce-type"},
 		{"missing ce-hub", msg(hdr(wire.HeaderHub, "")), 400, "ce-hub"},
 		{"other hub", handlertest.Message("lobby", "x", nil), 400, `ce-hub "lobby", this hub is "chat"`},
