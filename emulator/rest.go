@@ -19,9 +19,9 @@ import (
 // checks common to every hub operation (authentication, api-version, parameter formats)
 // before the serve func.
 
-// APIVersions are the api-version values the REST API accepts: the GA versions, which the
-// api-supported-versions response header lists, and the previews seen in the service's
-// API specifications.
+// apiVersionsGA and apiVersionsPreview are the api-version values the REST API accepts:
+// the GA versions, which the api-supported-versions response header lists, and the
+// previews seen in the service's API specifications.
 var apiVersionsGA = []string{"2021-10-01", "2022-11-01", "2023-07-01", "2024-01-01", "2024-12-01"}
 
 var apiVersionsPreview = []string{"2020-10-01", "2021-01-01", "2021-05-01-preview", "2021-08-01-preview", "2022-10-01-preview"}
