@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/webpubsub-go/webpubsub/client"
+	"github.com/webpubsub-go/webpubsub/emulator"
 	"github.com/webpubsub-go/webpubsub/handler"
 	"github.com/webpubsub-go/webpubsub/handler/handlertest"
+	"github.com/webpubsub-go/webpubsub/service"
 )
 
 func TestCheckName(t *testing.T) {
@@ -392,6 +394,100 @@ func TestRun(t *testing.T) {
 	for _, want := range []string{"on the embedded emulator at http://127.0.0.1:", "chat: ready, open http://127.0.0.1:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output %q lacks %q", out.String(), want)
+		}
+	}
+}
+
+// TestWithConnectionString runs the app the way it runs against Azure: a connection string and
+// a hub name in the environment, the service configured separately (here an emulator standing
+// in for the Azure resource, set up from the settings the app prints).
+func TestWithConnectionString(t *testing.T) {
+	ctx := t.Context()
+	// Not t.Context: the service must outlive the app's shutdown in the cleanups.
+	svc, err := emulator.Start(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+
+	env := map[string]string{
+		"AZURE_WEBPUBSUB_CONNECTION_STRING": svc.ConnectionString(),
+		"AZURE_WEBPUBSUB_HUB":               "team",
+		"HOST":                              "127.0.0.1",
+		"PORT":                              "0",
+		"CHAT_BANNED":                       "",
+	}
+	cfg, err := configFromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s, err := newServer(sctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.serve(sctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	if s.emulator != nil {
+		t.Fatal("the app started its own emulator although a connection string is set")
+	}
+	if want := "http://127.0.0.1:"; !strings.HasPrefix(s.template, want) || !strings.HasSuffix(s.template, "/api/webpubsub/hubs/team/{event}") {
+		t.Errorf("event handler template = %q", s.template)
+	}
+	// What an operator does on Azure with the printed az command.
+	svc.SetHub(service.HubSettings{Hub: "team", EventHandlers: []service.EventHandler{s.hub.EventHandler(s.template)}})
+
+	mallory := join(t, s, "mallory", "lobby") // CHAT_BANNED="" bans nobody
+	next(t, "mallory", mallory.group, map[string]any{"kind": "system", "text": "mallory joined"})
+	if _, err := mallory.SendEvent(ctx, "message", client.JSON(map[string]string{"text": "hi"}), nil); err != nil {
+		t.Fatal(err)
+	}
+	next(t, "mallory", mallory.group, map[string]any{"kind": "message", "from": "mallory", "text": "hi"})
+}
+
+func TestRunPrintsAzCommand(t *testing.T) {
+	svc, err := emulator.Start(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	env := map[string]string{"AZURE_WEBPUBSUB_CONNECTION_STRING": svc.ConnectionString(), "HOST": "127.0.0.1", "PORT": "0"}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, pw, io.Discard)
+		pw.Close()
+	}()
+	var out strings.Builder
+	buf := make([]byte, 4096)
+	for !strings.Contains(out.String(), "in a browser\n") {
+		n, err := pr.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("run stopped before the ready line: %v; output:\n%s", err, out.String())
+		}
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-done; err != nil {
+		t.Errorf("run() = %v after cancel", err)
+	}
+	for _, want := range []string{
+		`chat: hub "chat" on ` + svc.URL(),
+		"az webpubsub hub create",
+		"https://<your-app-host>/api/webpubsub/hubs/{hub}/{event}",
+		"join,message,typing",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -87,8 +87,10 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 	cs := cfg.ConnectionString
 	if cs == "" {
-		// The embedded default: a local service on a free loopback port.
-		s.emulator, err = emulator.Start(ctx, &emulator.Config{Logger: cfg.Logger})
+		// The embedded default: a local service on a free loopback port. It outlives ctx:
+		// serve closes it after the app's shutdown, so that the disconnected events of the
+		// connections it then closes do not hit an app still waiting for them.
+		s.emulator, err = emulator.Start(context.WithoutCancel(ctx), &emulator.Config{Logger: cfg.Logger})
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("starting the embedded emulator: %w", err)

@@ -21,7 +21,7 @@ import (
 func fakeChat(t *testing.T) string {
 	t.Helper()
 	ctx := t.Context()
-	emu, err := emulator.Start(ctx, nil)
+	emu, err := emulator.Start(context.WithoutCancel(ctx), nil) // closed in the cleanup
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,8 @@ func newApp(ctx context.Context, hubName, cs, host string, port int, log *slog.L
 	}
 	a := &app{listener: ln, url: "http://127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}
 	if cs == "" {
-		a.emulator, err = emulator.Start(ctx, &emulator.Config{Logger: log})
+		// Closed by serve after the app's shutdown, not when ctx ends (see examples/chat).
+		a.emulator, err = emulator.Start(context.WithoutCancel(ctx), &emulator.Config{Logger: log})
 		if err != nil {
 			ln.Close()
 			return nil, err

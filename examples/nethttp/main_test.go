@@ -65,21 +65,39 @@ func dial(t *testing.T, a *app, name string) *websocket.Conn {
 	return ws
 }
 
-func read(t *testing.T, ws *websocket.Conn) (websocket.MessageType, string) {
+func read(t *testing.T, who string, ws *websocket.Conn) (websocket.MessageType, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	typ, data, err := ws.Read(ctx)
 	if err != nil {
-		t.Fatalf("read: %v", err)
+		t.Fatalf("%s: read: %v", who, err)
 	}
 	return typ, string(data)
 }
 
 func TestRelay(t *testing.T) {
 	a := startApp(t)
-	alice, bob := dial(t, a, "alice"), dial(t, a, "bob")
 	ctx := t.Context()
+	// A plain client gets no connected message. Each client's first frame, answered once the
+	// service has registered it, is the sign that broadcasts reach it.
+	alice := dial(t, a, "alice")
+	if err := alice.Write(ctx, websocket.MessageText, []byte("ready")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := read(t, "alice", alice); got != "relayed: ready" {
+		t.Fatalf("alice got %q, want relayed: ready", got)
+	}
+	bob := dial(t, a, "bob")
+	if err := bob.Write(ctx, websocket.MessageText, []byte("ready")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := read(t, "bob", bob); got != "relayed: ready" {
+		t.Fatalf("bob got %q, want relayed: ready", got)
+	}
+	if _, got := read(t, "alice", alice); got != "bob: ready" {
+		t.Fatalf("alice got %q, want bob: ready", got)
+	}
 
 	tests := []struct {
 		name      string
@@ -97,13 +115,13 @@ func TestRelay(t *testing.T) {
 		if err := alice.Write(ctx, tt.typ, []byte(tt.frame)); err != nil {
 			t.Fatal(err)
 		}
-		if typ, got := read(t, alice); typ != websocket.MessageText || got != tt.wantReply {
+		if typ, got := read(t, "alice", alice); typ != websocket.MessageText || got != tt.wantReply {
 			t.Errorf("%s: alice got %v %q, want the reply %q", tt.name, typ, got, tt.wantReply)
 		}
 		if tt.wantBob == "" {
 			continue
 		}
-		if _, got := read(t, bob); got != tt.wantBob {
+		if _, got := read(t, "bob", bob); got != tt.wantBob {
 			t.Errorf("%s: bob got %q, want %q (refused frames must not be relayed)", tt.name, got, tt.wantBob)
 		}
 	}

@@ -67,7 +67,7 @@ func start(ctx context.Context, log *slog.Logger) (*env, error) {
 	e := &env{tokens: &appTokens{key: key, now: time.Now}}
 
 	var err error
-	e.emulator, err = emulator.Start(ctx, &emulator.Config{Logger: log})
+	e.emulator, err = emulator.Start(context.WithoutCancel(ctx), &emulator.Config{Logger: log}) // closed by close
 	if err != nil {
 		return nil, err
 	}
