@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
@@ -208,6 +210,9 @@ func StateAs[T any](s *State, key string) (T, error) {
 	if !ok {
 		return v, fmt.Errorf("%w: %q", ErrStateKeyNotFound, key)
 	}
+	if fastDecode(raw, &v) {
+		return v, nil
+	}
 	err := json.Unmarshal(raw, &v)
 	if err == nil {
 		return v, nil
@@ -336,4 +341,30 @@ func unwrapDotNetValue(raw json.RawMessage) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// fastDecode decodes the commonest state values (plain strings, small integers) without
+// reflection; it reports false when encoding/json must do the work.
+func fastDecode(raw json.RawMessage, target any) bool {
+	switch p := target.(type) {
+	case *string:
+		if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+			return false
+		}
+		for _, c := range raw[1 : len(raw)-1] {
+			if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+				return false
+			}
+		}
+		*p = string(raw[1 : len(raw)-1])
+		return true
+	case *int:
+		n, err := strconv.Atoi(string(raw))
+		if err != nil {
+			return false
+		}
+		*p = n
+		return true
+	}
+	return false
 }

@@ -34,3 +34,27 @@ func FuzzLookupMember(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastDecode checks the reflection-free path against encoding/json.
+func FuzzFastDecode(f *testing.F) {
+	for _, s := range []string{`"abc"`, `""`, `"a\"b"`, `"é"`, `12`, `-7`, `1e3`, `99999999999999999999`, `null`, `"\u0041"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		var s, sWant string
+		if fastDecode(json.RawMessage(raw), &s) {
+			if err := json.Unmarshal([]byte(raw), &sWant); err != nil || s != sWant {
+				t.Fatalf("string %s: fast %q, json %q (%v)", raw, s, sWant, err)
+			}
+		}
+		var n, nWant int
+		if fastDecode(json.RawMessage(raw), &n) {
+			if err := json.Unmarshal([]byte(raw), &nWant); err != nil || n != nWant {
+				t.Fatalf("int %s: fast %d, json %d (%v)", raw, n, nWant, err)
+			}
+		}
+	})
+}
