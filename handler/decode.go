@@ -85,6 +85,8 @@ func binaryAttributes(hd http.Header) (*ceAttributes, error) {
 // kindOf classifies a ce-type; name is the event name implied by system types.
 func kindOf(t string) (kind eventKind, name string) {
 	switch {
+	case len(t) > len(wire.TypeUserPrefix) && strings.EqualFold(t[:len(wire.TypeUserPrefix)], wire.TypeUserPrefix):
+		return kindUser, "" // the commonest, first
 	case strings.EqualFold(t, wire.TypeConnect):
 		return kindConnect, wire.EventConnect
 	case strings.EqualFold(t, wire.TypeConnected):
@@ -95,8 +97,6 @@ func kindOf(t string) (kind eventKind, name string) {
 		return kindJoined, wire.EventJoined
 	case strings.EqualFold(t, wire.TypeLeft):
 		return kindLeft, wire.EventLeft
-	case len(t) > len(wire.TypeUserPrefix) && strings.EqualFold(t[:len(wire.TypeUserPrefix)], wire.TypeUserPrefix):
-		return kindUser, ""
 	}
 	return 0, ""
 }
