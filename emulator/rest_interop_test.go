@@ -3,10 +3,17 @@ package emulator
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/webpubsub-go/webpubsub/internal/nodetest"
 )
@@ -148,5 +155,53 @@ func TestRESTInteropJSServiceClient(t *testing.T) {
 		if reason != reasons[cl] {
 			t.Errorf("client %s (%q) disconnect reason %q, want %q", cl.id, cl.user, reason, reasons[cl])
 		}
+	}
+}
+
+// TestRESTInteropJSGenerateToken drives the JS SDK's Entra ID path of getClientAccessToken,
+// which calls :generateToken, against the emulator on https (the SDK sends bearer tokens
+// over TLS only; Node trusts the test certificate through NODE_EXTRA_CA_CERTS). The
+// returned URLs must connect with the user and groups asked for.
+func TestRESTInteropJSGenerateToken(t *testing.T) {
+	nodetest.Require(t)
+	ts := httptest.NewUnstartedServer(nil)
+	e, err := New(&Config{Endpoint: "https://" + ts.Listener.Addr().String(), AccessKey: restTestKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = e
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(caFile, pemCert, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var got map[string]any
+	runNode(t, &got, "WPS_MODE=dac", "WPS_CONNSTR="+e.ConnectionString(), "WPS_HUB=jsdac", "NODE_EXTRA_CA_CERTS="+caFile)
+
+	if want := map[string]any{"status": float64(400), "header": "Error.BadRequest"}; !reflect.DeepEqual(got["socketio"], want) {
+		t.Errorf("socketio token = %v, want %v", got["socketio"], want)
+	}
+	mqtt, _ := got["mqtt"].(string)
+	if !strings.Contains(mqtt, "/clients/mqtt/hubs/jsdac?access_token=") {
+		t.Errorf("mqtt URL %q", mqtt)
+	}
+	u, _ := got["default"].(string)
+	if !strings.HasPrefix(u, "wss://"+ts.Listener.Addr().String()+"/client/hubs/jsdac?access_token=") {
+		t.Fatalf("default URL %q", u)
+	}
+	ws, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{HTTPClient: ts.Client(), Subprotocols: []string{"json.webpubsub.azure.v1"}})
+	if err != nil {
+		t.Fatalf("dial %s: %v", u, err)
+	}
+	defer ws.CloseNow()
+	c := &restClient{ws: ws}
+	if m := c.next(t); m.Event != "connected" || m.UserID != "erin" {
+		t.Errorf("connected message %+v, want user erin", m)
+	}
+	if !e.hub("jsdac").groupExists("lobby") {
+		t.Error("the generateToken group claim did not join lobby")
 	}
 }

@@ -7,6 +7,12 @@
 // (anonymous) and WPS_CONN_D (dave), and prints [name, result] pairs as one JSON document;
 // void results print as null; a failed call gives {"status": <HTTP status>, "code":
 // <RestError.code>, "header": <x-ms-error-code>}.
+//
+// WPS_MODE=dac uses a TokenCredential instead of the key, so getClientAccessToken calls
+// the emulator's :generateToken (the Entra ID path of the SDK). The stand-in credential
+// returns an access-key JWT for the hub (the emulator cannot verify Entra tokens), and the
+// emulator must be on https (the SDK sends bearer tokens over TLS only).
+import { createHmac } from "node:crypto";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 
 const env = process.env;
@@ -101,5 +107,38 @@ async function ops() {
   return out;
 }
 
-const result = env.WPS_MODE === "tokens" ? await tokens() : await ops();
+// dac prints the URLs getClientAccessToken returns through :generateToken, or the error.
+async function dac() {
+  const cs = Object.fromEntries(
+    env.WPS_CONNSTR.split(";").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+  const b64u = (s) => Buffer.from(s).toString("base64url");
+  const credential = {
+    getToken: async () => {
+      const head = b64u(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      const body = b64u(JSON.stringify({ aud: `${cs.Endpoint}/api/hubs/${env.WPS_HUB}`, exp }));
+      const sig = createHmac("sha256", cs.AccessKey).update(`${head}.${body}`).digest("base64url");
+      return { token: `${head}.${body}.${sig}`, expiresOnTimestamp: exp * 1000 };
+    },
+  };
+  const dacClient = new WebPubSubServiceClient(cs.Endpoint, credential, env.WPS_HUB, { retryOptions: { maxRetries: 0 } });
+  const out = {};
+  for (const [name, o] of Object.entries({
+    default: { userId: "erin", groups: ["lobby"], roles: ["webpubsub.joinLeaveGroup"], expirationTimeInMinutes: 10 },
+    mqtt: { userId: "mia", clientProtocol: "mqtt" },
+    socketio: { clientProtocol: "socketio" },
+  })) {
+    try {
+      out[name] = (await dacClient.getClientAccessToken(o)).url;
+    } catch (e) {
+      if (e.statusCode === undefined) throw e;
+      out[name] = { status: e.statusCode, header: e.response?.headers?.get("x-ms-error-code") ?? null };
+    }
+  }
+  return out;
+}
+
+const modes = { tokens, ops, dac };
+const result = await modes[env.WPS_MODE]();
 process.stdout.write(JSON.stringify(result));
