@@ -3,6 +3,8 @@
 #   bare    – a bare Echo handler that reads the same POST body and answers 200;
 #   ours    – Echo + middleware.WebPubSub + a handler.Hub on the same signed text user event
 #             (decode, signature, route, state read, text reply);
+#   route   – (only with TARGETS="… route …") the same hub on a plain Echo route, without
+#             the middleware, to separate the middleware's cost from the hub's;
 #   express – @azure/web-pubsub-express 1.1.0 on express 4.21.2 (interop/handler-express.mjs)
 #             with the equivalent func.
 # The servers run pinned to SERVER_CPU (Go with GOMAXPROCS=1, Node is single-threaded), wrk
@@ -59,18 +61,20 @@ wait_for "$tmp/go.out" '^OURS='
 wait_for "$tmp/js.out" '^PORT='
 
 path=/api/webpubsub/hubs/chat/message
+TARGETS=${TARGETS:-bare ours express}
 declare -A url=(
+  [route]="http://$(sed -n 's/^ROUTE=//p' "$tmp/go.out")$path"
   [bare]="http://$(sed -n 's/^BARE=//p' "$tmp/go.out")$path"
   [ours]="http://$(sed -n 's/^OURS=//p' "$tmp/go.out")$path"
   [express]="http://127.0.0.1:$(sed -n 's/^PORT=//p' "$tmp/js.out")$path"
 )
 
 # Every target must answer the event correctly before it is measured.
-for t in bare ours express; do
+for t in $TARGETS; do
   answer=$(taskset -c "$LOAD_CPU" wrk -t1 -c1 -d1s -s "$tmp/check.lua" "${url[$t]}" 2>&1 | sed -n 's/^CHECK //p')
   echo "check $t: $answer"
   case "$t:$answer" in
-    bare:200*|ours:"200 text/plain; charset=utf-8 bob:hello"|express:"200 text/plain; charset=utf-8 bob:hello") ;;
+    bare:200*|ours:"200 text/plain; charset=utf-8 bob:hello"|route:"200 text/plain; charset=utf-8 bob:hello"|express:"200 text/plain; charset=utf-8 bob:hello") ;;
     *) echo "unexpected answer from $t" >&2; exit 1 ;;
   esac
 done
@@ -81,7 +85,7 @@ done
 # the capacity of one dedicated core, which is what the ratios are computed from.
 tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-declare -A pid_of=([bare]="${pids[0]}" [ours]="${pids[0]}" [express]="${pids[1]}")
+declare -A pid_of=([bare]="${pids[0]}" [ours]="${pids[0]}" [route]="${pids[0]}" [express]="${pids[1]}")
 
 measure() { # target → "<req/s> <req per cpu-second>"
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$tmp/event.lua" "${url[$1]}" >/dev/null
@@ -101,22 +105,34 @@ declare -A all=() cpuall=()
 ratio_bare="" ratio_express=""
 for r in $(seq "$ROUNDS"); do
   declare -A cur=() ccur=()
-  for t in bare ours express; do
+  for t in $TARGETS; do
     read -r v c < <(measure "$t")
     cur[$t]=$v ccur[$t]=$c
     all[$t]="${all[$t]:-} $v" cpuall[$t]="${cpuall[$t]:-} $c"
   done
-  rb=$(awk -v o="${ccur[ours]}" -v b="${ccur[bare]}" 'BEGIN {printf "%.3f", o/b}')
-  rx=$(awk -v o="${ccur[ours]}" -v x="${ccur[express]}" 'BEGIN {printf "%.2f", o/x}')
-  ratio_bare="$ratio_bare $rb" ratio_express="$ratio_express $rx"
-  printf 'round %d  req/s: bare %6d ours %6d express %6d | req per CPU-s: bare %6d ours %6d express %6d | ours/bare %s ours/express %s\n' \
-    "$r" "${cur[bare]}" "${cur[ours]}" "${cur[express]}" "${ccur[bare]}" "${ccur[ours]}" "${ccur[express]}" "$rb" "$rx"
+  line="round $r  req/s:"
+  for t in $TARGETS; do line="$line $t ${cur[$t]}"; done
+  line="$line | req per CPU-s:"
+  for t in $TARGETS; do line="$line $t ${ccur[$t]}"; done
+  if [ -n "${ccur[ours]:-}" ] && [ -n "${ccur[bare]:-}" ]; then
+    rb=$(awk -v o="${ccur[ours]}" -v b="${ccur[bare]}" 'BEGIN {printf "%.3f", o/b}')
+    ratio_bare="$ratio_bare $rb" line="$line | ours/bare $rb"
+  fi
+  if [ -n "${ccur[ours]:-}" ] && [ -n "${ccur[express]:-}" ]; then
+    rx=$(awk -v o="${ccur[ours]}" -v x="${ccur[express]}" 'BEGIN {printf "%.2f", o/x}')
+    ratio_express="$ratio_express $rx" line="$line ours/express $rx"
+  fi
+  if [ -n "${ccur[ours]:-}" ] && [ -n "${ccur[route]:-}" ]; then
+    line="$line ours/route $(awk -v o="${ccur[ours]}" -v x="${ccur[route]}" 'BEGIN {printf "%.3f", o/x}')"
+  fi
+  echo "$line"
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo
 echo "wrk -t1 -c$CONNS -d$DURATION (+$WARMUP warm-up), $ROUNDS rounds, server cpu $SERVER_CPU, load cpu $LOAD_CPU"
-for t in bare ours express; do
+for t in $TARGETS; do
   printf '%-8s median req/s %8s   median req per CPU-second %8s\n' "$t" "$(echo "${all[$t]}" | median)" "$(echo "${cpuall[$t]}" | median)"
 done
-echo "median of the per-round ratios (req per CPU-second): ours/bare = $(echo "$ratio_bare" | median)   ours/express = $(echo "$ratio_express" | median)"
+med() { if [ -n "${1// /}" ]; then echo "$1" | median; else echo n/a; fi; }
+echo "median of the per-round ratios (req per CPU-second): ours/bare = $(med "$ratio_bare")   ours/express = $(med "$ratio_express")"

@@ -1,6 +1,7 @@
 // Command server runs the Go targets of the HTTP load benchmark (see ../run.sh): a bare Echo
 // handler and Echo with middleware.WebPubSub and a handler.Hub, each on its own loopback
-// port, printed as BARE=<addr> and OURS=<addr>. With -lua DIR it first writes DIR/event.lua
+// port, printed as BARE=<addr> and OURS=<addr> (and ROUTE=<addr>: the hub on a plain Echo
+// route, without the middleware). With -lua DIR it first writes DIR/event.lua
 // and DIR/check.lua, wrk scripts sending the benchmark's request: a signed text "message"
 // user event with a connection state, built with handlertest.
 package main
@@ -52,8 +53,34 @@ func bare() http.Handler {
 	return e
 }
 
+// route is the hub on a plain Echo route, without the middleware: ours minus route is the
+// middleware's own cost.
+func route() (http.Handler, error) {
+	hub, err := newHub()
+	if err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST(Path, echo.WrapHandler(hub))
+	return e, nil
+}
+
 // ours is Echo + middleware + hub: signature, decode, route, state read, text reply.
 func ours() (http.Handler, error) {
+	hub, err := newHub()
+	if err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.WebPubSub(hub))
+	return e, nil
+}
+
+// newHub returns the benchmark's hub: the message func reads the state key "user" and
+// replies "<user>:<text>".
+func newHub() (*handler.Hub, error) {
 	hub, err := handler.NewHub("chat", &handler.Options{ConnectionStrings: []string{handlertest.ConnectionString}})
 	if err != nil {
 		return nil, err
@@ -62,10 +89,7 @@ func ours() (http.Handler, error) {
 		user, _ := handler.StateAs[string](&ev.State, "user")
 		return handler.TextResponse(user + ":" + ev.Text()), nil
 	})
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.Use(middleware.WebPubSub(hub))
-	return e, nil
+	return hub, nil
 }
 
 // luaString quotes s for Lua.
@@ -146,11 +170,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	rt, err := route()
+	if err != nil {
+		log.Fatal(err)
+	}
 	var servers []*http.Server
 	for _, t := range []struct {
 		name string
 		h    http.Handler
-	}{{"BARE", bare()}, {"OURS", o}, {"PPROF", pprofMux(*pprofOn)}} {
+	}{{"BARE", bare()}, {"OURS", o}, {"ROUTE", rt}, {"PPROF", pprofMux(*pprofOn)}} {
 		if t.h == nil {
 			continue
 		}
