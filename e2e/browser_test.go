@@ -224,6 +224,13 @@ func hasLine(kind, from, text string) string {
 		li.querySelector(".text").textContent.includes(%s))`, kind, jsString(from), jsString(text))
 }
 
+// peopleAre is a JavaScript predicate: the presence list shows exactly these names, in order
+// (the page's own name carries " (you)").
+func peopleAre(names ...string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#people li")].map(li => li.textContent.replace(" (you)", "")).join(",") === %s`,
+		jsString(strings.Join(names, ",")))
+}
+
 func TestBrowserChat(t *testing.T) {
 	b := newBrowser(t)
 	app := startChat(t)
@@ -237,7 +244,8 @@ func TestBrowserChat(t *testing.T) {
 	b.run("bob", "sign in", signIn(app.URL, "bob", room), chromedp.WaitVisible(chromedp.ID("chat")))
 
 	// alice sees bob arrive (the app's connected handler announces it to the room).
-	b.run("alice", "see bob join", waitFor(hasLine("system", "", "bob joined")))
+	b.run("alice", "see bob join", waitFor(hasLine("system", "", "bob joined")), waitFor(peopleAre("alice", "bob")))
+	b.run("bob", "presence list", waitFor(peopleAre("alice", "bob")))
 
 	// carol joins from the terminal client (examples/client, a Go client of the same chat).
 	carol := startTerminalClient(t, app.Dir, "-server", app.URL, "-name", "carol", "-room", room)
@@ -270,5 +278,5 @@ func TestBrowserChat(t *testing.T) {
 
 	// bob leaves; alice sees it (the app's disconnected handler).
 	b.run("bob", "leave", chromedp.Click(chromedp.ID("leave")), chromedp.WaitVisible(chromedp.ID("signin")))
-	b.run("alice", "see bob leave", waitFor(hasLine("system", "", "bob left")))
+	b.run("alice", "see bob leave", waitFor(hasLine("system", "", "bob left")), waitFor(peopleAre("alice", "carol")))
 }

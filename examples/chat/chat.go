@@ -18,6 +18,7 @@ import (
 const (
 	maxTextLen  = 1000    // characters of one chat message
 	defaultRoom = "lobby" // room when the page names none
+	maxRoster   = 200     // connections listed for a room's presence list
 )
 
 // validName is the shape of user names and room names.
@@ -52,23 +53,32 @@ type (
 		Time time.Time `json:"time"`
 	}
 	systemMessage struct {
-		Kind string    `json:"kind"` // "system"
-		Room string    `json:"room"`
-		Text string    `json:"text"`
-		Time time.Time `json:"time"`
+		Kind     string    `json:"kind"` // "system"
+		Room     string    `json:"room"`
+		Text     string    `json:"text"`
+		User     string    `json:"user,omitempty"`     // whose presence changed
+		Presence string    `json:"presence,omitempty"` // "joined" or "left"
+		Time     time.Time `json:"time"`
+	}
+	// rosterMessage lists who is in a room, for the presence list of a newcomer.
+	rosterMessage struct {
+		Kind  string   `json:"kind"` // "roster"
+		Room  string   `json:"room"`
+		Users []string `json:"users"`
 	}
 	typingMessage struct {
 		Kind string `json:"kind"` // "typing"
 		From string `json:"from"`
 		Room string `json:"room"`
 	}
-	// reply answers the sender of an event: "sent" (with Count), "joined" (with Room) or
-	// "error" (with Message).
+	// reply answers the sender of an event: "sent" (with Count), "joined" (with Room and
+	// Users, the room's presence list) or "error" (with Message).
 	reply struct {
-		Kind    string `json:"kind"`
-		Count   int    `json:"count,omitempty"`
-		Room    string `json:"room,omitempty"`
-		Message string `json:"message,omitempty"`
+		Kind    string   `json:"kind"`
+		Count   int      `json:"count,omitempty"`
+		Room    string   `json:"room,omitempty"`
+		Users   []string `json:"users,omitempty"`
+		Message string   `json:"message,omitempty"`
 	}
 )
 
@@ -141,13 +151,42 @@ func (c *chat) reject(attempt string, err *handler.Error) error {
 	return err
 }
 
-// connected announces the newcomer to the room.
+// connected announces the newcomer to the room and sends it the room's presence list.
 func (c *chat) connected(ctx context.Context, ev *handler.ConnectedEvent) error {
 	room, err := handler.StateAs[string](&ev.State, stateRoom)
 	if err != nil {
 		return err
 	}
-	return c.announce(ctx, ev.Client(), room, ev.UserID+" joined")
+	client := ev.Client()
+	if err := c.presence(ctx, client, room, ev.UserID, "joined", ev.UserID+" joined"); err != nil {
+		return err
+	}
+	users, err := roster(ctx, client, room)
+	if err != nil {
+		return err
+	}
+	_, err = client.SendToConnection(ctx, ev.ConnectionID, service.JSON(rosterMessage{Kind: "roster", Room: room, Users: users}), nil)
+	return err
+}
+
+// roster lists the distinct user ids in a room, sorted, from the service's group membership
+// (so it is right whichever replica answers), at most maxRoster connections.
+func roster(ctx context.Context, client *service.Client, room string) ([]string, error) {
+	pager := client.ListConnectionsInGroup(room, &service.ListConnectionsInGroupOptions{Top: maxRoster})
+	var users []string
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.Value {
+			if m.UserID != "" {
+				users = append(users, m.UserID)
+			}
+		}
+	}
+	slices.Sort(users)
+	return slices.Compact(users), nil
 }
 
 // message broadcasts a chat message to the sender's room with the sender's name and answers
@@ -195,13 +234,17 @@ func (c *chat) join(ctx context.Context, ev *handler.UserEvent, in joinEvent) (*
 		return nil, err
 	}
 	if old == in.Room {
-		return handler.JSONResponse(reply{Kind: "joined", Room: in.Room})
+		users, err := roster(ctx, ev.Client(), in.Room)
+		if err != nil {
+			return nil, err
+		}
+		return handler.JSONResponse(reply{Kind: "joined", Room: in.Room, Users: users})
 	}
 	client := ev.Client()
 	if _, err := client.RemoveConnectionFromGroup(ctx, old, ev.ConnectionID, nil); err != nil {
 		return nil, err
 	}
-	if err := c.announce(ctx, client, old, ev.UserID+" left for #"+in.Room); err != nil {
+	if err := c.presence(ctx, client, old, ev.UserID, "left", ev.UserID+" left for #"+in.Room); err != nil {
 		return nil, err
 	}
 	if _, err := client.AddConnectionToGroup(ctx, in.Room, ev.ConnectionID, nil); err != nil {
@@ -210,10 +253,14 @@ func (c *chat) join(ctx context.Context, ev *handler.UserEvent, in joinEvent) (*
 	if err := ev.State.Set(stateRoom, in.Room); err != nil {
 		return nil, err
 	}
-	if err := c.announce(ctx, client, in.Room, ev.UserID+" joined"); err != nil {
+	if err := c.presence(ctx, client, in.Room, ev.UserID, "joined", ev.UserID+" joined"); err != nil {
 		return nil, err
 	}
-	return handler.JSONResponse(reply{Kind: "joined", Room: in.Room})
+	users, err := roster(ctx, client, in.Room)
+	if err != nil {
+		return nil, err
+	}
+	return handler.JSONResponse(reply{Kind: "joined", Room: in.Room, Users: users})
 }
 
 // disconnected tells the room that the user left.
@@ -222,12 +269,23 @@ func (c *chat) disconnected(ctx context.Context, ev *handler.DisconnectedEvent) 
 	if err != nil {
 		return err
 	}
-	return c.announce(ctx, ev.Client(), room, ev.UserID+" left")
+	return c.presence(ctx, ev.Client(), room, ev.UserID, "left", ev.UserID+" left")
 }
 
-// announce sends a system line to a room.
-func (c *chat) announce(ctx context.Context, client *service.Client, room, text string) error {
-	msg := systemMessage{Kind: "system", Room: room, Text: text, Time: c.now().UTC()}
+// presence sends a system line about user arriving ("joined") or leaving ("left") to a room.
+// A user who leaves but is still in the room with another connection (a second tab) is not
+// reported as gone from the presence list.
+func (c *chat) presence(ctx context.Context, client *service.Client, room, user, what, text string) error {
+	if what == "left" {
+		users, err := roster(ctx, client, room)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(users, user) {
+			what = ""
+		}
+	}
+	msg := systemMessage{Kind: "system", Room: room, Text: text, User: user, Presence: what, Time: c.now().UTC()}
 	_, err := client.SendToGroup(ctx, room, service.JSON(msg), nil)
 	return err
 }

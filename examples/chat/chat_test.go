@@ -228,7 +228,21 @@ func join(t *testing.T, s *server, name, room string) *member {
 	return m
 }
 
-// next waits for a message on ch matching all fields of want.
+// wantUsers checks the "users" list of a roster or joined message.
+func wantUsers(t *testing.T, msg map[string]any, want ...string) {
+	t.Helper()
+	raw, _ := msg["users"].([]any)
+	got := make([]string, 0, len(raw))
+	for _, u := range raw {
+		s, _ := u.(string)
+		got = append(got, s)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("users = %q, want %q (message %v)", got, want, msg)
+	}
+}
+
+// next waits for a message on ch matching all fields of want (comparable values only).
 func next(t *testing.T, who string, ch chan map[string]any, want map[string]any) map[string]any {
 	t.Helper()
 	timeout := time.After(20 * time.Second)
@@ -258,9 +272,11 @@ func TestChat(t *testing.T) {
 	ctx := t.Context()
 
 	alice := join(t, s, "alice", "dev")
-	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "alice joined"})
+	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "alice joined", "user": "alice", "presence": "joined"})
+	wantUsers(t, next(t, "alice", alice.server, map[string]any{"kind": "roster", "room": "dev"}), "alice")
 	bob := join(t, s, "bob", "dev")
-	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "bob joined"})
+	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "bob joined", "presence": "joined"})
+	wantUsers(t, next(t, "bob", bob.server, map[string]any{"kind": "roster", "room": "dev"}), "alice", "bob")
 
 	// typing reaches bob, not alice (excluded).
 	if _, err := alice.SendEvent(ctx, "typing", client.JSON(struct{}{}), nil); err != nil {
@@ -295,8 +311,8 @@ func TestChat(t *testing.T) {
 	if _, err := bob.SendEvent(ctx, "join", client.JSON(map[string]string{"room": "ops"}), nil); err != nil {
 		t.Fatal(err)
 	}
-	next(t, "bob", bob.server, map[string]any{"kind": "joined", "room": "ops"})
-	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "bob left for #ops"})
+	wantUsers(t, next(t, "bob", bob.server, map[string]any{"kind": "joined", "room": "ops"}), "bob")
+	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "bob left for #ops", "user": "bob", "presence": "left"})
 	if _, err := bob.SendEvent(ctx, "message", client.JSON(map[string]string{"text": "in ops"}), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +327,15 @@ func TestChat(t *testing.T) {
 	if err := bob.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "bob left"})
+	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "bob left", "presence": "left"})
+
+	// A second connection of alice (another tab) leaves: she is still in the room.
+	tab := join(t, s, "alice", "dev")
+	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "alice joined", "presence": "joined"})
+	if err := tab.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	next(t, "alice", alice.group, map[string]any{"kind": "system", "text": "alice left", "user": "alice", "presence": nil})
 
 	// mallory is refused at connect with 401, and the app tells why.
 	u, status := negotiate(t, s, "mallory", "dev", "attempt-7")

@@ -15,6 +15,7 @@
     room: $("room"), connect: $("connect"), chat: $("chat"), me: $("me"), count: $("count"),
     current: $("current"), log: $("log"), typing: $("typing"), send: $("send"),
     text: $("text"), switchForm: $("switch"), newroom: $("newroom"), leave: $("leave"),
+    people: $("people"),
   };
 
   let ws = null;
@@ -24,6 +25,7 @@
   let lastTyping = 0;
   const pendingAcks = new Map(); // ackId -> what was sent, for error messages
   const typers = new Map(); // name -> timeout handle
+  const people = new Set(); // who is in the current room
 
   function setStatus(text, cls) {
     ui.status.textContent = text;
@@ -80,13 +82,25 @@
     return true;
   }
 
-  function enterRoom(name) {
+  function renderPeople() {
+    ui.people.textContent = "";
+    [...people].sort().forEach((name) => {
+      const li = document.createElement("li");
+      li.textContent = name + (name === me ? " (you)" : "");
+      ui.people.appendChild(li);
+    });
+  }
+
+  function enterRoom(name, users) {
     room = name;
     ui.current.textContent = name;
     ui.log.textContent = "";
     typers.forEach((h) => clearTimeout(h));
     typers.clear();
     renderTyping();
+    people.clear();
+    (users || []).forEach((u) => people.add(u));
+    renderPeople();
   }
 
   // onData handles the JSON the app sends: group messages and replies to our events.
@@ -103,6 +117,14 @@
       case "system":
         if (d.room !== room) return;
         addLine("system", "", d.text, d.time);
+        if (d.presence === "joined") people.add(d.user);
+        if (d.presence === "left") people.delete(d.user);
+        renderPeople();
+        break;
+      case "roster":
+        if (d.room !== room) return;
+        (d.users || []).forEach((u) => people.add(u));
+        renderPeople();
         break;
       case "typing":
         if (d.room !== room || d.from === me) return;
@@ -114,7 +136,8 @@
         ui.count.textContent = String(d.count);
         break;
       case "joined":
-        enterRoom(d.room);
+        enterRoom(d.room, d.users);
+        addLine("system", "", "You are in #" + d.room, null);
         break;
       case "error":
         showError(d.message);
