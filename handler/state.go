@@ -58,6 +58,8 @@ type State struct {
 	doc     []byte                     // the decoded JSON object, validated; nil when empty or bad
 	m       map[string]json.RawMessage // built on the first change or enumeration
 	changed bool
+	enc     string // the encoding of m, valid while encOK
+	encOK   bool
 }
 
 func newState(raw string, format StateFormat, maxBytes int) State {
@@ -85,14 +87,9 @@ func (s *State) materialize() {
 	if s.m != nil {
 		return
 	}
-	s.m = map[string]json.RawMessage{}
-	if s.doc != nil {
-		if err := json.Unmarshal(s.doc, &s.m); err != nil { // cannot fail: doc is a valid object
-			s.m = map[string]json.RawMessage{}
-		}
-		if s.format == StateFormatDotNet {
-			unwrapDotNet(s.m)
-		}
+	s.m = members(s.doc)
+	if s.format == StateFormatDotNet {
+		unwrapDotNet(s.m)
 	}
 }
 
@@ -153,16 +150,19 @@ func (s *State) SetRaw(key string, raw json.RawMessage) error {
 	s.materialize()
 	old, had := s.m[key]
 	s.m[key] = raw
-	if s.max > 0 {
-		if n := s.encodedLen(); n > s.max {
-			if had {
-				s.m[key] = old
-			} else {
-				delete(s.m, key)
-			}
-			return fmt.Errorf("%w: %d bytes encoded, budget %d", ErrStateTooLarge, n, s.max)
-		}
+	enc, err := encodeState(s.m, s.format)
+	if err == nil && s.max > 0 && len(enc) > s.max {
+		err = fmt.Errorf("%w: %d bytes encoded, budget %d", ErrStateTooLarge, len(enc), s.max)
 	}
+	if err != nil {
+		if had {
+			s.m[key] = old
+		} else {
+			delete(s.m, key)
+		}
+		return err
+	}
+	s.enc, s.encOK = enc, true
 	s.changed = true
 	return nil
 }
@@ -172,7 +172,7 @@ func (s *State) Delete(key string) {
 	s.materialize()
 	if _, ok := s.m[key]; ok {
 		delete(s.m, key)
-		s.changed = true
+		s.changed, s.encOK = true, false
 	}
 }
 
@@ -181,7 +181,7 @@ func (s *State) Delete(key string) {
 func (s *State) Clear() {
 	s.materialize()
 	clear(s.m)
-	s.changed = true
+	s.changed, s.encOK = true, false
 }
 
 // Changed reports whether Set, Delete or Clear changed the state.
@@ -190,15 +190,14 @@ func (s *State) Changed() bool { return s.changed }
 // Encode returns the header value for the current state in the hub's format.
 func (s *State) Encode() (string, error) {
 	s.materialize()
-	return encodeState(s.m, s.format)
-}
-
-func (s *State) encodedLen() int {
-	v, err := encodeState(s.m, s.format)
-	if err != nil {
-		return 0
+	if !s.encOK {
+		enc, err := encodeState(s.m, s.format)
+		if err != nil {
+			return "", err
+		}
+		s.enc, s.encOK = enc, true
 	}
-	return len(v)
+	return s.enc, nil
 }
 
 // StateAs decodes the value stored under key into a T. A missing key is
@@ -249,25 +248,59 @@ func DecodeState(header string) (map[string]json.RawMessage, error) {
 }
 
 func encodeState(m map[string]json.RawMessage, format StateFormat) (string, error) {
-	if format == StateFormatDotNet {
-		w := make(map[string]string, len(m))
-		for k, v := range m {
-			w[k] = base64.StdEncoding.EncodeToString(v)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf := make([]byte, 0, 64)
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
 		}
-		b, err := json.Marshal(w)
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
+		var err error
+		if format == StateFormatDotNet {
+			var c []byte
+			if c, err = compactJSON(nil, m[k]); err == nil {
+				buf = append(buf, '"')
+				buf = base64.StdEncoding.AppendEncode(buf, c)
+				buf = append(buf, '"')
+			}
+		} else {
+			buf, err = compactJSON(buf, m[k])
+		}
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("%w: key %q: %w", ErrInvalidState, k, err)
 		}
-		return base64.StdEncoding.EncodeToString(b), nil
 	}
-	if m == nil {
-		m = map[string]json.RawMessage{}
+	buf = append(buf, '}')
+	return base64.StdEncoding.EncodeToString(buf), nil
+}
+
+// compactJSON appends v without insignificant space (and no HTML escaping, like
+// JSON.stringify).
+func compactJSON(dst []byte, v json.RawMessage) ([]byte, error) {
+	b := bytes.NewBuffer(dst)
+	if err := json.Compact(b, v); err != nil {
+		return dst, err
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidState, err)
+	return b.Bytes(), nil
+}
+
+// appendJSONString appends s as a JSON string; plain printable ASCII is copied as is.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			b, _ := json.Marshal(s) // strings always marshal
+			return append(dst, b...)
+		}
 	}
-	return base64.StdEncoding.EncodeToString(b), nil
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 var stateEncodings = []*base64.Encoding{

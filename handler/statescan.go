@@ -46,6 +46,40 @@ func lookupMember(doc []byte, key string) (json.RawMessage, bool) {
 	}
 }
 
+// members returns the top-level members of doc (a JSON object that json.Valid accepted,
+// or nil) as a map whose values alias doc. The last of duplicate members wins.
+func members(doc []byte) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	i := skipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return m
+	}
+	i++
+	for {
+		i = skipSpace(doc, i)
+		if i >= len(doc) || doc[i] != '"' {
+			return m
+		}
+		ks := i
+		ke, plain := skipString(doc, i)
+		var k string
+		if plain {
+			k = string(doc[ks+1 : ke-1])
+		} else if json.Unmarshal(doc[ks:ke], &k) != nil {
+			return m
+		}
+		i = skipSpace(doc, ke) + 1
+		i = skipSpace(doc, i)
+		ve := skipValue(doc, i)
+		m[k] = doc[i:ve:ve]
+		i = skipSpace(doc, ve)
+		if i >= len(doc) || doc[i] != ',' {
+			return m
+		}
+		i++
+	}
+}
+
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++

@@ -25,6 +25,15 @@ func FuzzLookupMember(f *testing.F) {
 		for k := range m {
 			keys = append(keys, k)
 		}
+		if all := members(doc); len(all) != len(m) {
+			t.Fatalf("members(%s) has %d keys, want %d", doc, len(all), len(m))
+		} else {
+			for k, v := range m {
+				if !bytes.Equal(all[k], v) {
+					t.Fatalf("members(%s)[%q] = %s, want %s", doc, k, all[k], v)
+				}
+			}
+		}
 		for _, k := range keys {
 			want, wantOK := m[k]
 			got, ok := lookupMember(doc, k)
