@@ -139,14 +139,19 @@ func (s *State) Set(key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("webpubsub: state key %q: %w", key, err)
 	}
-	return s.SetRaw(key, b)
+	return s.set(key, b)
 }
 
-// SetRaw stores the JSON value raw under key; raw must be valid JSON.
+// SetRaw stores a copy of the JSON value raw under key; raw must be valid JSON. Errors
+// are as for Set.
 func (s *State) SetRaw(key string, raw json.RawMessage) error {
 	if !json.Valid(raw) {
 		return fmt.Errorf("webpubsub: state key %q: value is not valid JSON", key)
 	}
+	return s.set(key, bytes.Clone(raw))
+}
+
+func (s *State) set(key string, raw json.RawMessage) error {
 	s.materialize()
 	old, had := s.m[key]
 	s.m[key] = raw
