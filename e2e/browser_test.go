@@ -266,8 +266,15 @@ func TestBrowserChat(t *testing.T) {
 		waitFor(hasLine("message", "alice", "hello from alice")),
 		waitFor(`document.getElementById("count").textContent === "1"`))
 
+	// A malformed name is refused at sign-in (negotiate answers 400 with the reason).
+	b.run("mallory", "bad name", signIn(app.URL, "no spaces please", room), chromedp.WaitVisible(chromedp.ID("error")))
+	if errText := get(b, "mallory", "read error", chromedp.Text(chromedp.ID("error"))); !strings.Contains(errText, "Sign-in failed (400)") || !strings.Contains(errText, "not 1-32") {
+		t.Errorf("page shows %q for a malformed name, want the 400 and its reason", errText)
+	}
+
 	// A banned name: the app rejects the connect, the page shows why.
-	b.run("mallory", "rejected", signIn(app.URL, "mallory", room), chromedp.WaitVisible(chromedp.ID("error")))
+	b.run("mallory", "rejected", signIn(app.URL, "mallory", room),
+		waitFor(`document.getElementById("error").textContent.includes("Connection rejected")`))
 	errText := get(b, "mallory", "read error", chromedp.Text(chromedp.ID("error")))
 	if !strings.Contains(errText, "Connection rejected") || !strings.Contains(errText, "banned") {
 		t.Errorf("mallory's page shows %q, want the rejection and its reason (banned)", errText)
@@ -275,6 +282,14 @@ func TestBrowserChat(t *testing.T) {
 	if get(b, "mallory", "chat hidden", chromedp.Evaluate[bool](`!document.getElementById("chat").hidden`)) {
 		t.Error("mallory's page shows the chat after a rejected connect")
 	}
+
+	// bob switches rooms and back: his log and presence list follow; alice sees him go and come.
+	other := room + "-b"
+	b.run("bob", "switch room", chromedp.SetValue(chromedp.ID("newroom"), other), chromedp.Click(chromedp.CSS("#switch button")),
+		waitFor(hasLine("system", "", "You are in #"+other)), waitFor(peopleAre("bob")))
+	b.run("alice", "see bob go", waitFor(hasLine("system", "", "bob left for #"+other)), waitFor(peopleAre("alice", "carol")))
+	b.run("bob", "switch back", chromedp.SetValue(chromedp.ID("newroom"), room), chromedp.Click(chromedp.CSS("#switch button")),
+		waitFor(hasLine("system", "", "You are in #"+room)), waitFor(peopleAre("alice", "bob", "carol")))
 
 	// bob leaves; alice sees it (the app's disconnected handler).
 	b.run("bob", "leave", chromedp.Click(chromedp.ID("leave")), chromedp.WaitVisible(chromedp.ID("signin")))
