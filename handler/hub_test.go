@@ -174,6 +174,12 @@ func TestBundledClient(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ClientOptions reach the client", func(t *testing.T) {
+		hub := newHub(t, &handler.Options{ClientOptions: &service.ClientOptions{APIVersion: "2021-10-01"}})
+		if got := hub.Client().APIVersion(); got != "2021-10-01" {
+			t.Errorf("APIVersion = %q, want the one from ClientOptions", got)
+		}
+	})
 	var zero handler.ConnectionContext
 	if zero.Client() != nil {
 		t.Error("zero ConnectionContext has a client")
