@@ -255,8 +255,15 @@ func TestBrowserChat(t *testing.T) {
 	b.run("bob", "receive from the terminal", waitFor(hasLine("message", "carol", "hi from the terminal")))
 
 	// Typing: alice types, bob sees the indicator (a typed JSON event relayed by the app).
+	// The indicator shows for 3 s: record it when it appears, so a slow machine cannot miss it.
+	b.run("bob", "watch typing", chromedp.Evaluate[chromedp.Void](`(() => {
+		const el = document.getElementById("typing");
+		window.sawTyping = "";
+		new MutationObserver(() => { if (el.textContent) window.sawTyping = el.textContent; })
+			.observe(el, {childList: true, characterData: true, subtree: true});
+	})()`))
 	b.run("alice", "type", chromedp.SendKeys(chromedp.ID("text"), "hello from alice"))
-	b.run("bob", "see alice typing", waitFor(`document.getElementById("typing").textContent.includes("alice is typing")`))
+	b.run("bob", "see alice typing", waitFor(`window.sawTyping.includes("alice is typing")`))
 
 	// alice sends; bob shows the message with the sender's name.
 	b.run("alice", "send", chromedp.Click(chromedp.CSS("#send button")))
