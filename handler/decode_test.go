@@ -183,9 +183,21 @@ func TestMQTTCodeStatus(t *testing.T) {
 		{handler.MQTTServerMoved, 500}, {handler.MQTTConnectionRateExceeded, 429},
 	}
 	for _, tt := range tests {
+		if strings.HasPrefix(tt.code.String(), "MQTTConnectCode(") && tt.code != 99 {
+			t.Errorf("code %d has no name", tt.code)
+		}
 		if got := tt.code.HTTPStatus(); got != tt.want {
 			t.Errorf("MQTTConnectCode(%d).HTTPStatus() = %d, want %d", tt.code, got, tt.want)
 		}
+	}
+}
+
+func TestMQTTCodeString(t *testing.T) {
+	if got := handler.MQTTNotAuthorized.String(); got != "NotAuthorized(135)" {
+		t.Errorf("String = %q", got)
+	}
+	if got := handler.MQTTConnectCode(99).String(); got != "MQTTConnectCode(99)" {
+		t.Errorf("String = %q", got)
 	}
 }
 

@@ -1,6 +1,9 @@
 package handler
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+)
 
 // MQTTConnectCode is a CONNACK code: an MQTT 3.1.1 return code (1–5) or an MQTT 5 reason
 // code (≥ 128). Codes below 128 follow the 3.1.1 table, the others the 5.0 table.
@@ -39,6 +42,29 @@ const (
 	MQTTServerMoved                 MQTTConnectCode = 157
 	MQTTConnectionRateExceeded      MQTTConnectCode = 159
 )
+
+var mqttCodeNames = map[MQTTConnectCode]string{
+	MQTTv311UnacceptableProtocolVersion: "UnacceptableProtocolVersion", MQTTv311IdentifierRejected: "IdentifierRejected",
+	MQTTv311ServerUnavailable: "ServerUnavailable", MQTTv311BadUsernameOrPassword: "BadUsernameOrPassword",
+	MQTTv311NotAuthorized: "NotAuthorized", MQTTUnspecifiedError: "UnspecifiedError", MQTTMalformedPacket: "MalformedPacket",
+	MQTTProtocolError: "ProtocolError", MQTTImplementationSpecificError: "ImplementationSpecificError",
+	MQTTUnsupportedProtocolVersion: "UnsupportedProtocolVersion", MQTTClientIdentifierNotValid: "ClientIdentifierNotValid",
+	MQTTBadUserNameOrPassword: "BadUserNameOrPassword", MQTTNotAuthorized: "NotAuthorized",
+	MQTTServerUnavailable: "ServerUnavailable", MQTTServerBusy: "ServerBusy", MQTTBanned: "Banned",
+	MQTTBadAuthenticationMethod: "BadAuthenticationMethod", MQTTTopicNameInvalid: "TopicNameInvalid",
+	MQTTPacketTooLarge: "PacketTooLarge", MQTTQuotaExceeded: "QuotaExceeded", MQTTPayloadFormatInvalid: "PayloadFormatInvalid",
+	MQTTRetainNotSupported: "RetainNotSupported", MQTTQoSNotSupported: "QoSNotSupported", MQTTUseAnotherServer: "UseAnotherServer",
+	MQTTServerMoved: "ServerMoved", MQTTConnectionRateExceeded: "ConnectionRateExceeded",
+}
+
+// String returns the code's name and value, e.g. "NotAuthorized(135)".
+func (c MQTTConnectCode) String() string {
+	name, ok := mqttCodeNames[c]
+	if !ok {
+		name = "MQTTConnectCode"
+	}
+	return name + "(" + strconv.Itoa(int(c)) + ")"
+}
 
 // HTTPStatus is the status the official SDKs answer when a connect fails with code.
 func (c MQTTConnectCode) HTTPStatus() int {
