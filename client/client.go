@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -31,6 +32,8 @@ type Client struct {
 	h       handlers
 	acks    *ackManager
 	seq     sequenceTracker
+	// httpClient performs handshakes over connections whose writes can be coalesced.
+	httpClient *http.Client
 
 	mu      sync.Mutex
 	frozen  bool          // handlers may no longer be registered
@@ -73,11 +76,12 @@ func NewWithURLFunc(f URLFunc, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	return &Client{
-		urlFunc: f,
-		cfg:     cfg,
-		acks:    newAckManager(),
-		sessCh:  make(chan struct{}),
-		groups:  make(map[string]struct{}),
+		urlFunc:    f,
+		cfg:        cfg,
+		httpClient: corkingClient(cfg.httpClient),
+		acks:       newAckManager(),
+		sessCh:     make(chan struct{}),
+		groups:     make(map[string]struct{}),
 	}, nil
 }
 

@@ -25,8 +25,10 @@ type session struct {
 	connected chan struct{} // closed at the first connected system message
 	done      chan struct{} // closed when both goroutines ended
 	kick      chan struct{} // asks for an immediate sequence ack
-	lastRecv  atomic.Int64  // unix nanoseconds of the last frame received
-	idle      atomic.Int64  // set by timers: the idle time that closed the connection
+	cork      *corkConn     // nil when writes cannot be coalesced
+	writer    batchWriter
+	lastRecv  atomic.Int64 // unix nanoseconds of the last frame received
+	idle      atomic.Int64 // set by timers: the idle time that closed the connection
 	wg        sync.WaitGroup
 
 	// Set by the reader before done is closed.
@@ -40,8 +42,10 @@ type session struct {
 func (c *Client) dial(ctx context.Context, url string, recovered bool) (*session, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.handshakeTimeout)
 	defer cancel()
+	slot := &corkSlot{}
+	ctx = context.WithValue(ctx, corkSlotKey{}, slot)
 	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{
-		HTTPClient:   c.cfg.httpClient,
+		HTTPClient:   c.httpClient,
 		HTTPHeader:   c.cfg.header,
 		Subprotocols: []string{string(c.cfg.protocol)},
 	})
@@ -64,6 +68,7 @@ func (c *Client) dial(ctx context.Context, url string, recovered bool) (*session
 	s := &session{
 		c:         c,
 		ws:        ws,
+		cork:      slot.conn,
 		recovered: recovered,
 		connected: make(chan struct{}),
 		done:      make(chan struct{}),
@@ -122,8 +127,8 @@ func (s *session) close(ctx context.Context) {
 	<-closed
 }
 
-// write sends one text frame.
-func (s *session) write(frame []byte) error {
+// writeOne sends one text frame.
+func (s *session) writeOne(frame []byte) error {
 	return s.ws.Write(s.ctx, websocket.MessageText, frame)
 }
 

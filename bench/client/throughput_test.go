@@ -122,13 +122,16 @@ func (p *goPair) run(ctx context.Context, count int, mode string) error {
 		default:
 			var wg sync.WaitGroup
 			var firstErr atomic.Value
+			start := make(chan struct{}) // all sends start together, like JS's synchronous loop
 			for range n {
 				wg.Go(func() {
+					<-start
 					if _, err := p.pub.SendToGroup(ctx, group, p.payload, nil); err != nil {
 						firstErr.CompareAndSwap(nil, err)
 					}
 				})
 			}
+			close(start)
 			wg.Wait()
 			if err, ok := firstErr.Load().(error); ok {
 				return err
