@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/webpubsub-go/webpubsub/client"
 	"github.com/webpubsub-go/webpubsub/emulator"
 	"github.com/webpubsub-go/webpubsub/handler"
 	"github.com/webpubsub-go/webpubsub/service"
@@ -222,4 +223,24 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzOnData feeds arbitrary service payloads to the message printer: no panic, and nothing
+// printed for a payload that is not a chat object of the current room.
+func FuzzOnData(f *testing.F) {
+	f.Add([]byte(`{"kind":"message","from":"a","room":"lobby","text":"hi","time":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"kind":"joined","room":"dev"}`))
+	f.Add([]byte(`{"kind":"system","room":"other","text":"x"}`))
+	f.Add([]byte(`{"kind":"message","time":"not a time"}`))
+	f.Add([]byte(`[1,2]`))
+	f.Add([]byte(`"text"`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out strings.Builder
+		s := &session{out: &out, room: "lobby"}
+		s.onData(client.RawJSON(data))
+		var d chatData
+		if json.Unmarshal(data, &d) != nil && out.Len() > 0 {
+			t.Errorf("printed %q for a payload that does not decode", out.String())
+		}
+	})
 }
