@@ -28,6 +28,16 @@ var (
 	ErrDuplicateHub = errors.New("webpubsub: two hubs of the middleware have the same name")
 )
 
+// Errors the middleware refuses a Web PubSub call with, as the Internal error of the
+// *echo.HTTPError it returns (match with [errors.Is]; *echo.HTTPError unwraps to it). A call
+// whose ce-hub differs from the hub of its path wraps [handler.ErrHubMismatch].
+var (
+	// ErrUnknownHub means the path or ce-hub names a hub the middleware does not serve (404).
+	ErrUnknownHub = errors.New("webpubsub: no such hub is served here")
+	// ErrNoHubHeader means several hubs share the path and the call has no ce-hub (400).
+	ErrNoHubHeader = errors.New("webpubsub: missing ce-hub header")
+)
+
 // Config configures the Web PubSub middleware. Build it once with [Config.ToMiddleware]
 // (or [WebPubSubWithConfig]); the zero value of each optional field selects its default.
 type Config struct {
@@ -179,14 +189,14 @@ func (m *mux) serve(c echo.Context, next echo.HandlerFunc) error {
 	if !ok || !isWebPubSubCall(r) {
 		return next(c)
 	}
-	hub, err := m.pick(r, pathHub)
-	if err != nil {
+	hub, he := m.pick(r, pathHub)
+	if he != nil {
 		m.logger.LogAttrs(r.Context(), slog.LevelWarn, "webpubsub: upstream call refused by middleware",
 			slog.String("hub", headerValue(r.Header, keyHub)),
 			slog.String("path", r.URL.Path),
 			slog.String("method", r.Method),
-			slog.String("error", err.Error()))
-		return err
+			slog.Any("error", he.Message))
+		return he
 	}
 	if hub == nil { // an OPTIONS handshake that several hubs may answer
 		return m.handshakeAny(c)
@@ -205,16 +215,16 @@ func serveHub(c echo.Context, hub *handler.Hub) {
 
 // pick chooses the hub for a Web PubSub call. It returns nil, nil for an OPTIONS handshake
 // without ce-hub on a path several hubs share.
-func (m *mux) pick(r *http.Request, pathHub string) (*handler.Hub, error) {
+func (m *mux) pick(r *http.Request, pathHub string) (*handler.Hub, *echo.HTTPError) {
 	ceHub := headerValue(r.Header, keyHub)
 	if m.path.hasHub {
 		hub := m.lookup(pathHub)
 		if hub == nil {
-			return nil, echo.NewHTTPError(http.StatusNotFound,
+			return nil, refusal(http.StatusNotFound, ErrUnknownHub,
 				fmt.Sprintf("webpubsub: no hub named %q is served at this path", pathHub))
 		}
 		if ceHub != "" && !strings.EqualFold(ceHub, hub.Name()) {
-			return nil, echo.NewHTTPError(http.StatusNotFound,
+			return nil, refusal(http.StatusNotFound, handler.ErrHubMismatch,
 				fmt.Sprintf("webpubsub: the call is for hub %q but this path serves hub %q", ceHub, hub.Name()))
 		}
 		return hub, nil
@@ -226,15 +236,21 @@ func (m *mux) pick(r *http.Request, pathHub string) (*handler.Hub, error) {
 		if r.Method == http.MethodOptions {
 			return nil, nil
 		}
-		return nil, echo.NewHTTPError(http.StatusBadRequest,
+		return nil, refusal(http.StatusBadRequest, ErrNoHubHeader,
 			fmt.Sprintf("webpubsub: the call has no %s header to choose among the %d hubs of this path", wire.HeaderHub, len(m.hubs)))
 	}
 	hub := m.lookup(ceHub)
 	if hub == nil {
-		return nil, echo.NewHTTPError(http.StatusNotFound,
+		return nil, refusal(http.StatusNotFound, ErrUnknownHub,
 			fmt.Sprintf("webpubsub: no hub named %q is served at this path", ceHub))
 	}
 	return hub, nil
+}
+
+// refusal is the *echo.HTTPError for a refused call: msg (the reason, for the service and
+// the log) as Message, the sentinel cause as Internal.
+func refusal(status int, cause error, msg string) *echo.HTTPError {
+	return echo.NewHTTPError(status, msg).WithInternal(cause)
 }
 
 // lookup finds a hub by name, ignoring case.

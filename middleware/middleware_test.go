@@ -320,33 +320,51 @@ func TestMiddlewareSkipper(t *testing.T) {
 // do: mw(next)(c) on a fresh context, checking what reaches next and the returned error.
 func TestMiddlewareCallsNextDirectly(t *testing.T) {
 	chat := newTestHub(t, "chat", nil)
-	mw := WebPubSub(chat)
+	news := newTestHub(t, "news", nil)
 	e := echo.New()
 	errNext := errors.New("next called")
 	next := func(echo.Context) error { return errNext }
 	tests := []struct {
 		name       string
+		cfg        Config
 		req        *http.Request
-		wantErr    error
-		wantStatus int // of a returned *echo.HTTPError, or of the recorder
+		wantErr    error // errors.Is on the returned error; nil = served (recorder status)
+		wantStatus int   // of the returned *echo.HTTPError, or of the recorder
 	}{
-		{"Web PubSub call served", upstream(http.MethodPost, "/api/webpubsub/hubs/chat/x", "chat", "message", "x"), nil, 200},
-		{"plain request to next", httptest.NewRequest(http.MethodPost, "/api/webpubsub/hubs/chat/x", nil), errNext, 0},
-		{"unknown hub is an echo.HTTPError", upstream(http.MethodPost, "/api/webpubsub/hubs/nope/x", "nope", "message", "x"), nil, 404},
+		{"Web PubSub call served", Config{Hubs: []*handler.Hub{chat}},
+			upstream(http.MethodPost, "/api/webpubsub/hubs/chat/x", "chat", "message", "x"), nil, 200},
+		{"plain request to next", Config{Hubs: []*handler.Hub{chat}},
+			httptest.NewRequest(http.MethodPost, "/api/webpubsub/hubs/chat/x", nil), errNext, 0},
+		{"unknown hub in path", Config{Hubs: []*handler.Hub{chat}},
+			upstream(http.MethodPost, "/api/webpubsub/hubs/nope/x", "nope", "message", "x"), ErrUnknownHub, 404},
+		{"hub mismatch", Config{Hubs: []*handler.Hub{chat}},
+			upstream(http.MethodPost, "/api/webpubsub/hubs/chat/x", "news", "message", "x"), handler.ErrHubMismatch, 404},
+		{"unknown ce-hub on a shared path", Config{Hubs: []*handler.Hub{chat, news}, Path: "/"},
+			upstream(http.MethodPost, "/x", "nope", "message", "x"), ErrUnknownHub, 404},
+		{"no ce-hub among several hubs", Config{Hubs: []*handler.Hub{chat, news}, Path: "/"},
+			upstream(http.MethodPost, "/x", "", "message", "x"), ErrNoHubHeader, 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			mw, err := tt.cfg.ToMiddleware()
+			if err != nil {
+				t.Fatal(err)
+			}
 			rec := httptest.NewRecorder()
-			err := mw(next)(e.NewContext(tt.req, rec))
+			err = mw(next)(e.NewContext(tt.req, rec))
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("mw(next)(c) = %v, want %v", err, tt.wantErr)
+			}
 			var he *echo.HTTPError
 			switch {
 			case errors.As(err, &he):
 				if he.Code != tt.wantStatus {
 					t.Errorf("HTTPError code = %d, want %d", he.Code, tt.wantStatus)
 				}
-			case !errors.Is(err, tt.wantErr):
-				t.Errorf("mw(next)(c) = %v, want %v", err, tt.wantErr)
-			case tt.wantErr == nil && rec.Code != tt.wantStatus:
+				if msg, _ := he.Message.(string); !strings.HasPrefix(msg, "webpubsub: ") {
+					t.Errorf("HTTPError message = %v, want a webpubsub: reason", he.Message)
+				}
+			case err == nil && rec.Code != tt.wantStatus:
 				t.Errorf("status = %d, want %d", rec.Code, tt.wantStatus)
 			}
 		})
