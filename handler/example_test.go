@@ -165,3 +165,29 @@ func ExampleHub_ServeHTTP() {
 	// Output:
 	// 200 127.0.0.1:7071
 }
+
+// Rotating an access key while serving: the service signs with every key of the resource,
+// so the hub keeps working while the ring changes.
+func ExampleKeyRing() {
+	ring := handler.NewKeyRing("primary-key", "secondary-key")
+	hub, err := handler.NewHub("chat", &handler.Options{Keys: ring, AllowedOrigins: []string{handlertest.Origin}})
+	if err != nil {
+		panic(err)
+	}
+	send := func(keys ...string) int {
+		rec := httptest.NewRecorder()
+		hub.ServeHTTP(rec, handlertest.Connected("chat", &handlertest.Options{Keys: keys}))
+		return rec.Code
+	}
+	fmt.Println("before:", send("primary-key", "secondary-key"))
+	ring.Set("secondary-key") // stop trusting the primary, then regenerate it on the resource
+	fmt.Println("old primary alone:", send("primary-key"))
+	fmt.Println("service signing with new primary and secondary:", send("new-primary", "secondary-key"))
+	ring.Set("new-primary", "secondary-key")
+	fmt.Println("new primary alone:", send("new-primary"))
+	// Output:
+	// before: 200
+	// old primary alone: 401
+	// service signing with new primary and secondary: 200
+	// new primary alone: 200
+}
