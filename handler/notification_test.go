@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/webpubsub-go/webpubsub/handler"
@@ -165,5 +166,38 @@ func TestBlockingContextFollowsRequest(t *testing.T) {
 	rec := serve(hub, handlertest.Message("chat", "x", &handlertest.Options{Context: ctx}))
 	if !errors.Is(ctxErr, context.Canceled) || rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("ctx err %v, status %d; want canceled, 503", ctxErr, rec.Code)
+	}
+}
+
+// TestNotificationDeadline runs in a synctest bubble: the func blocks until its context
+// ends, which must happen exactly at the configured (or default) deadline.
+func TestNotificationDeadline(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{"default", 0, handler.DefaultNotificationTimeout},
+		{"configured", 5 * time.Second, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var hooked error
+				hub := newHub(t, &handler.Options{NotificationTimeout: tt.timeout,
+					OnError: func(ctx context.Context, ev *handler.ConnectionContext, err error) { hooked = err }})
+				var waited time.Duration
+				hub.OnDisconnected(func(ctx context.Context, ev *handler.DisconnectedEvent) error {
+					start := time.Now()
+					<-ctx.Done()
+					waited = time.Since(start)
+					return ctx.Err()
+				})
+				rec := serve(hub, handlertest.Disconnected("chat", nil, nil))
+				if rec.Code != 500 || waited != tt.want || !errors.Is(hooked, context.DeadlineExceeded) {
+					t.Fatalf("status %d, waited %v (want %v), OnError %v", rec.Code, waited, tt.want, hooked)
+				}
+			})
+		})
 	}
 }
