@@ -169,6 +169,9 @@ var (
 // decodeDownstream decodes one text frame from the service. A frame of an unknown type decodes
 // without error (the caller ignores it); a malformed one returns an error.
 func decodeDownstream(p []byte) (*downstream, error) {
+	if d, ok := fastDecode(p); ok && d.Type != "" {
+		return d, nil
+	}
 	var d downstream
 	if err := json.Unmarshal(p, &d); err != nil {
 		return nil, fmt.Errorf("%w: %w", errFrameNotObject, err)

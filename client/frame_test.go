@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -225,6 +226,43 @@ func FuzzUpstreamEncode(f *testing.F) {
 		}
 		if m.DataType() != DataTypeJSON && !bytes.Equal(back.Bytes(), m.Bytes()) {
 			t.Fatalf("round trip %v → %v", m, back)
+		}
+	})
+}
+
+// FuzzFastDecode checks that whenever the fast decoder accepts a frame, encoding/json decodes
+// it to the same value.
+func FuzzFastDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"ack","ackId":1,"success":true}`,
+		`{"type":"ack","ackId":2,"success":false,"error":{"name":"Forbidden","message":"x","extra":[1]}}`,
+		`{"type":"message","from":"group","group":"g","fromUserId":"u","dataType":"json","data":{"a":[1,"]}"]},"sequenceId":7}`,
+		`{"type":"message","from":"server","dataType":"text","data":"Hello \u2028","sequenceId":8}`,
+		`{"type":"message","from":"server","dataType":"binary","data":"AAEC+g=="}`,
+		`{"type":"system","event":"connected","connectionId":"c","userId":null,"reconnectionToken":"t"}`,
+		` { "Type" : "ack" , "ACKID" : 01 } `, `{"type":"x","data":-1.5e3}`, `{"type":"x","ackId":18446744073709551616}`,
+		`{"type":"x","data":[}`, `{"type":"x","error":null,"success":null,"data":null}`, `{"type":"x"} x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		fast, ok := fastDecode(p)
+		if !ok {
+			return
+		}
+		var slow downstream
+		if err := json.Unmarshal(p, &slow); err != nil {
+			t.Fatalf("fastDecode accepted %q, encoding/json: %v", p, err)
+		}
+		if (fast.Error == nil) != (slow.Error == nil) || (fast.Error != nil && *fast.Error != *slow.Error) {
+			t.Fatalf("error field of %q: fast %+v, slow %+v", p, fast.Error, slow.Error)
+		}
+		if !bytes.Equal(fast.Data, slow.Data) {
+			t.Fatalf("data of %q: fast %q, slow %q", p, fast.Data, slow.Data)
+		}
+		fast.Error, slow.Error, fast.Data, slow.Data = nil, nil, nil, nil
+		if !reflect.DeepEqual(*fast, slow) {
+			t.Fatalf("decode %q: fast %+v, slow %+v", p, *fast, slow)
 		}
 	})
 }
