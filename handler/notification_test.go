@@ -110,29 +110,32 @@ func TestNotificationFailures(t *testing.T) {
 		{"deadline", func(ctx context.Context, ev *handler.ConnectedEvent) error {
 			<-ctx.Done()
 			return nil
-		}, time.Millisecond, func(err error) bool {
+		}, time.Minute, func(err error) bool {
 			return errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "deadline")
 		}},
 	}
 	for _, tt := range tests {
+		// In a synctest bubble, so the deadline case waits on fake time.
 		t.Run(tt.name, func(t *testing.T) {
-			var logs logBuffer
-			var hooked []error
-			var hookedEv *handler.ConnectionContext
-			hub := newHub(t, &handler.Options{Logger: logs.logger(), NotificationTimeout: tt.timeout,
-				OnError: func(ctx context.Context, ev *handler.ConnectionContext, err error) {
-					hooked = append(hooked, err)
-					hookedEv = ev
-				}})
-			hub.OnConnected(tt.fn)
-			rec := serve(hub, handlertest.Connected("chat", &handlertest.Options{ConnectionID: "c9"}))
-			checkResponse(t, rec, 500, "text/plain; charset=utf-8", "Internal Server Error")
-			if len(hooked) != 1 || !tt.wantErr(hooked[0]) || hookedEv.ConnectionID != "c9" {
-				t.Fatalf("OnError got %v for %+v", hooked, hookedEv)
-			}
-			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "connectionId=c9") {
-				t.Errorf("log = %q", logs.String())
-			}
+			synctest.Test(t, func(t *testing.T) {
+				var logs logBuffer
+				var hooked []error
+				var hookedEv *handler.ConnectionContext
+				hub := newHub(t, &handler.Options{Logger: logs.logger(), NotificationTimeout: tt.timeout,
+					OnError: func(ctx context.Context, ev *handler.ConnectionContext, err error) {
+						hooked = append(hooked, err)
+						hookedEv = ev
+					}})
+				hub.OnConnected(tt.fn)
+				rec := serve(hub, handlertest.Connected("chat", &handlertest.Options{ConnectionID: "c9"}))
+				checkResponse(t, rec, 500, "text/plain; charset=utf-8", "Internal Server Error")
+				if len(hooked) != 1 || !tt.wantErr(hooked[0]) || hookedEv.ConnectionID != "c9" {
+					t.Fatalf("OnError got %v for %+v", hooked, hookedEv)
+				}
+				if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "connectionId=c9") {
+					t.Errorf("log = %q", logs.String())
+				}
+			})
 		})
 	}
 }
