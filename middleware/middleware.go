@@ -23,8 +23,11 @@ const DefaultPath = wire.DefaultHandlerPath
 // Errors wrapped by [Config.ToMiddleware] for a configuration it cannot use (see also
 // [ErrInvalidPath]).
 var (
-	ErrNoHub        = errors.New("webpubsub: middleware needs at least one hub")
-	ErrNilHub       = errors.New("webpubsub: middleware hub is nil")
+	// ErrNoHub means Config.Hubs is empty.
+	ErrNoHub = errors.New("webpubsub: middleware needs at least one hub")
+	// ErrNilHub means Config.Hubs holds a nil hub.
+	ErrNilHub = errors.New("webpubsub: middleware hub is nil")
+	// ErrDuplicateHub means two hubs of Config.Hubs have the same name, ignoring case.
 	ErrDuplicateHub = errors.New("webpubsub: two hubs of the middleware have the same name")
 )
 
