@@ -23,6 +23,15 @@
 // subprotocol, origin, signature, CloudEvents id and time (to de-duplicate retries), MQTT
 // ids, the [State], and [ConnectionContext.Client], the hub's bundled service client.
 //
+// # Decoding
+//
+// A POST is handled in this order: ce-signature is verified from the headers alone; the
+// request must be a binary-mode CloudEvent (a ce-specversion the cloudevents SDK knows, not
+// a structured or batch media type); the attributes (ce-type, ce-id, ce-time, ce-source)
+// are read under the header names of the SDK's binding/spec tables, computed once; ce-hub
+// must name this hub; only then is the body read, within [Options.MaxBodyBytes], and decoded
+// for the event type; then the func runs and its answer is written.
+//
 // # Errors
 //
 // A func rejects with [Unauthorized], [BadRequest], [ServerError] or [MQTTError] (one
