@@ -102,6 +102,15 @@ func interopCases() []interopCase {
 		{name: "message with charset parameter", build: func() *http.Request {
 			return handlertest.Event("chat", "message", "text/plain; charset=utf-8", []byte("ü"), &handlertest.Options{State: state})
 		}},
+		{name: "hub name and path in another case", build: func() *http.Request {
+			return handlertest.Message("CHAT", "hi", &handlertest.Options{Target: "/API/WebPubSub/Hubs/Chat/message", State: state})
+		}},
+		{name: "deeper path under the hub", build: func() *http.Request {
+			return handlertest.Message("chat", "hi", &handlertest.Options{Target: "/api/webpubsub/hubs/chat/a/b/c"})
+		}},
+		{name: "JSON with charset parameter", build: func() *http.Request {
+			return handlertest.Event("chat", "echo", "application/json; charset=utf-8", []byte(`{"k":[true,null]}`), nil)
+		}},
 		{name: "echo text", build: func() *http.Request { return handlertest.Text("chat", "echo", "some text", nil) }},
 		{name: "echo JSON", build: func() *http.Request {
 			return handlertest.JSON("chat", "echo", map[string]any{"a": []int{1, 2}, "b": "c"}, nil)
