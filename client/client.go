@@ -374,8 +374,9 @@ func (c *Client) supervise(r *run, s *session, dispatched chan struct{}) {
 func (c *Client) recover(r *run, s *session) *session {
 	// The service ends a connection on purpose with a disconnected message (REST close,
 	// shutdown) or close status 1008 (not recoverable); neither can be recovered.
+	// A message over the read limit would be redelivered by a recovery.
 	if !c.cfg.protocol.reliable() || s.closeStatus() == websocket.StatusPolicyViolation ||
-		s.closeStatus() == websocket.StatusNormalClosure || s.disconnectedMsg != "" {
+		s.closeStatus() == websocket.StatusNormalClosure || s.disconnectedMsg != "" || s.tooBig {
 		return nil
 	}
 	c.mu.Lock()

@@ -1,10 +1,13 @@
 package client_test
 
 import (
+	"strings"
+
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/coder/websocket"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -563,3 +566,53 @@ func TestDisconnectedMessage(t *testing.T) {
 }
 
 func runtimeYield() { time.Sleep(5 * time.Millisecond) }
+
+// TestReadLimit: a message over Options.ReadLimit ends the connection without recovery (the
+// service would redeliver it); the client reconnects and later messages arrive.
+func TestReadLimit(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(string(p), func(t *testing.T) {
+			e := newEnv(t, nil)
+			ctx := t.Context()
+			c, ev := newClient(t, e.url(t, "nina"), &client.Options{Protocol: p, ReadLimit: 1024,
+				ReconnectRetry: client.RetryOptions{RetryDelay: 20 * time.Millisecond}})
+			first := start(t, c, ev)
+			if _, err := e.svc.SendToConnection(ctx, first.ConnectionID, service.Text(strings.Repeat("x", 2048)), nil); err != nil {
+				t.Fatal(err)
+			}
+			d := next(t, ev.disconnected, "disconnected")
+			if !errors.Is(d.Err, websocket.ErrMessageTooBig) {
+				t.Errorf("disconnected with %v, want ErrMessageTooBig", d.Err)
+			}
+			second := next(t, ev.connected, "connected after the oversized message")
+			if _, err := e.svc.SendToConnection(ctx, second.ConnectionID, service.Text("small"), nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := next(t, ev.server, "server message"); got.Data.Text() != "small" {
+				t.Errorf("after reconnect got %v, want small", got.Data)
+			}
+		})
+	}
+}
+
+// TestKeepAliveTimeout: with pings disabled and a short keep-alive timeout, a quiet connection
+// is closed by the client and replaced; with pings on, the pongs keep it open.
+func TestKeepAliveTimeout(t *testing.T) {
+	e := newEnv(t, nil)
+	c, ev := newClient(t, e.url(t, "otto"), &client.Options{Protocol: client.ProtocolJSON,
+		KeepAliveInterval: -1, KeepAliveTimeout: 300 * time.Millisecond,
+		ReconnectRetry: client.RetryOptions{RetryDelay: 20 * time.Millisecond}})
+	first := start(t, c, ev)
+	d := next(t, ev.disconnected, "disconnected by keep-alive timeout")
+	if d.ConnectionID != first.ConnectionID || d.Err == nil || !strings.Contains(d.Err.Error(), "keep-alive timeout") {
+		t.Errorf("disconnected = %+v, want the keep-alive timeout of %s", d, first.ConnectionID)
+	}
+	next(t, ev.connected, "connected after keep-alive timeout")
+
+	kept, kev := newClient(t, e.url(t, "otto"), &client.Options{Protocol: client.ProtocolJSON,
+		KeepAliveInterval: 50 * time.Millisecond, KeepAliveTimeout: 300 * time.Millisecond})
+	start(t, kept, kev)
+	// Absence over a period can only be checked by waiting: 4 timeouts long.
+	time.Sleep(1200 * time.Millisecond)
+	none(t, kev.disconnected, "disconnected despite pongs")
+}

@@ -36,6 +36,7 @@ type session struct {
 	disconnectedMsg string
 	gotConnected    bool
 	gotAny          bool // any frame arrived
+	tooBig          bool // a frame exceeded ReadLimit: recovery would redeliver it
 }
 
 // dial opens a WebSocket to url and starts its goroutines.
@@ -140,6 +141,10 @@ func (s *session) readLoop() {
 	for {
 		typ, p, err := s.ws.Read(s.ctx)
 		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				s.tooBig = true
+				err = fmt.Errorf("webpubsub: a message exceeded the read limit of %d bytes: %w", s.c.cfg.readLimit, err)
+			}
 			if idle := s.idle.Load(); idle != 0 {
 				err = fmt.Errorf("webpubsub: keep-alive timeout: nothing received for %v: %w", time.Duration(idle), err)
 			}
