@@ -1,17 +1,16 @@
 package client_test
 
 import (
-	"strings"
-
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/coder/websocket"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/webpubsub-go/webpubsub/client"
 	"github.com/webpubsub-go/webpubsub/emulator"
 	"github.com/webpubsub-go/webpubsub/service"
