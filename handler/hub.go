@@ -108,7 +108,7 @@ type Hub struct {
 	client      *service.Client
 
 	serving atomic.Bool
-	sigs    sigCache
+	sigs    *sigCache
 
 	connect      ConnectFunc
 	events       map[string]EventFunc
@@ -146,6 +146,7 @@ func NewHub(name string, opts *Options) (*Hub, error) {
 		log:         opts.Logger,
 		client:      opts.Client,
 		events:      map[string]EventFunc{},
+		sigs:        newSigCache(),
 		warned:      map[string]bool{},
 	}
 	if h.log == nil {

@@ -3,6 +3,7 @@ package handler
 import (
 	"crypto/subtle"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,8 +12,13 @@ import (
 	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
-// sigCacheSize bounds the verified-signature cache; it is emptied when full.
-const sigCacheSize = 8192
+// sigCacheShards spreads the verified-signature cache over several locks so that many
+// cores reading it do not contend on one; sigCacheSize bounds each shard, which is emptied
+// when full.
+const (
+	sigCacheShards = 16
+	sigCacheSize   = 1024
+)
 
 type sigKey struct{ conn, sig string }
 
@@ -21,24 +27,38 @@ type sigKey struct{ conn, sig string }
 // honoured only while that key is still configured, so removing a key from a [KeyRing]
 // takes effect at once.
 type sigCache struct {
+	seed   maphash.Seed
+	shards [sigCacheShards]sigShard
+}
+
+type sigShard struct {
 	mu sync.RWMutex
 	m  map[sigKey]string
+	_  [40]byte // keep shards on separate cache lines
+}
+
+func newSigCache() *sigCache { return &sigCache{seed: maphash.MakeSeed()} }
+
+func (c *sigCache) shard(k sigKey) *sigShard {
+	return &c.shards[maphash.String(c.seed, k.conn)%sigCacheShards]
 }
 
 func (c *sigCache) lookup(k sigKey) (string, bool) {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
+	s := c.shard(k)
+	s.mu.RLock()
+	v, ok := s.m[k]
+	s.mu.RUnlock()
 	return v, ok
 }
 
 func (c *sigCache) store(k sigKey, key string) {
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= sigCacheSize {
-		c.m = make(map[sigKey]string, 64)
+	s := c.shard(k)
+	s.mu.Lock()
+	if s.m == nil || len(s.m) >= sigCacheSize {
+		s.m = make(map[sigKey]string, 64)
 	}
-	c.m[k] = key
-	c.mu.Unlock()
+	s.m[k] = key
+	s.mu.Unlock()
 }
 
 // CheckSignature verifies ce-signature of r against the hub's keys, reading only headers.
