@@ -205,3 +205,13 @@ func TestLogValueRedacts(t *testing.T) {
 		t.Errorf("log lacks ids: %s", got)
 	}
 }
+
+func TestDebugLogPerEvent(t *testing.T) {
+	var logs logBuffer
+	hub := newHub(t, &handler.Options{Logger: logs.logger()})
+	serve(hub, handlertest.Message("chat", "x", &handlertest.Options{UserID: "ann"}))
+	want := `level=DEBUG msg="webpubsub: event" hub=chat event=message connectionId=conn-1 userId=ann`
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("log = %q, want a line with %q", logs.String(), want)
+	}
+}
