@@ -3,8 +3,10 @@ package handler_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/webpubsub-go/webpubsub/handler"
@@ -131,4 +133,32 @@ func BenchmarkHub(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHubParallel serves the HTTP load run's event from GOMAXPROCS goroutines, each
+// with its own connection ids, to show that the hub's shared state (registrations, the
+// signature cache) does not serialise requests.
+func BenchmarkHubParallel(b *testing.B) {
+	hub := benchHub(b)
+	state := handlertest.State(map[string]any{"user": "bob"})
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		id := next.Add(1)
+		var reqs []*replay
+		for i := range 16 {
+			reqs = append(reqs, newReplay(b, handlertest.Message("chat", "hello", &handlertest.Options{
+				State: state, ConnectionID: fmt.Sprintf("conn-%d-%d", id, i)})))
+		}
+		rd := new(bytes.Reader)
+		w := &discardWriter{h: http.Header{}}
+		for i := 0; pb.Next(); i++ {
+			clear(w.h)
+			hub.ServeHTTP(w, reqs[i%len(reqs)].request(rd))
+			if w.status != http.StatusOK {
+				b.Errorf("status %d", w.status)
+				return
+			}
+		}
+	})
 }
