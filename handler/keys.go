@@ -57,7 +57,7 @@ func (r *KeyRing) LogValue() slog.Value {
 var _ KeySource = (*KeyRing)(nil)
 var _ slog.LogValuer = (*KeyRing)(nil)
 
-// keysOf merges the static connection-string keys with the app's key source.
+// mergedKeys merges the static connection-string keys with the app's key source.
 type mergedKeys struct {
 	static []string
 	extra  KeySource
