@@ -247,3 +247,17 @@ func TestUserEventDecodeJSON(t *testing.T) {
 		t.Fatalf("status %d, decoded %v", rec.Code, got)
 	}
 }
+
+func TestUnhandledEventLogBounded(t *testing.T) {
+	var logs logBuffer
+	hub := newHub(t, &handler.Options{Logger: logs.logger()})
+	for i := range 300 {
+		name := "e" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		if rec := serve(hub, handlertest.Text("chat", name, "x", nil)); rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	if n := strings.Count(logs.String(), "no func for user event"); n != 256 {
+		t.Errorf("logged %d unhandled names, want the bound 256", n)
+	}
+}
