@@ -227,8 +227,9 @@ func goRun(t *testing.T, f *fixture, total int, mode string, proto client.Protoc
 }
 
 // TestCompareWithJS measures, on one emulator and in one run, the Go client and
-// @azure/web-pubsub-client 1.1.0 alternately (3 rounds each per mode) and logs the medians and
-// their ratio. It only runs with WEBPUBSUB_BENCH=1 (it takes about a minute); see RESULTS.md.
+// @azure/web-pubsub-client 1.1.0 alternately (BENCH_ROUNDS rounds, default 3, of
+// BENCH_MESSAGES messages, default 20000, per protocol and mode) and logs the medians and their
+// ratio. It only runs with WEBPUBSUB_BENCH=1 (it takes a minute or two); see RESULTS.md.
 func TestCompareWithJS(t *testing.T) {
 	if os.Getenv("WEBPUBSUB_BENCH") == "" {
 		t.Skip("set WEBPUBSUB_BENCH=1 to compare with @azure/web-pubsub-client")
@@ -238,14 +239,18 @@ func TestCompareWithJS(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_MESSAGES")); err == nil && v > 0 {
 		total = v
 	}
+	rounds := 3
+	if v, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
 	f := newFixture(t)
 	var report strings.Builder
-	fmt.Fprintf(&report, "\n%d messages of %d bytes per round, window %d, 3 rounds each, medians (0 = subscriber dropped):\n", total, payloadLen, window)
+	fmt.Fprintf(&report, "\n%d messages of %d bytes per round, window %d, %d rounds each, medians (0 = subscriber dropped):\n", total, payloadLen, window, rounds)
 	fmt.Fprintf(&report, "| protocol | mode | Go client msgs/s | JS client msgs/s | Go/JS |\n|---|---|---|---|---|\n")
 	for _, proto := range []client.Protocol{client.ProtocolJSON, client.ProtocolJSONReliable} {
 		for _, mode := range []string{modeAcked, modePipelined} {
 			var goRates, jsRates []float64
-			for range 3 {
+			for range rounds {
 				goRates = append(goRates, goRun(t, f, total, mode, proto))
 				jsRates = append(jsRates, jsRun(t, f, total, mode, proto))
 			}
