@@ -6,7 +6,8 @@
 //   MODE=pipelined  the window's sends are in flight together (Promise.all), each acked
 // PROTOCOL=json.webpubsub.azure.v1 or json.reliable.webpubsub.azure.v1 (default).
 // Env: PUB_URL, SUB_URL (client access URLs), MESSAGES, WINDOW, MODE, PAYLOAD_BYTES, PROTOCOL.
-// Prints one JSON line: {"mode","messages","seconds","rate"}.
+// Prints one JSON line: {"mode","protocol","messages","seconds","rate","cpuMicrosPerMessage"}
+// (process CPU time of the measured phase per message).
 import {
   WebPubSubClient,
   WebPubSubJsonProtocol,
@@ -64,10 +65,13 @@ async function run(count) {
 }
 
 await run(Math.min(1000, total)); // warm-up
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await run(total);
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ mode, protocol: protocol.name, messages: total, seconds, rate: total / seconds }));
+const cpu = process.cpuUsage(cpu0);
+const cpuMicrosPerMessage = (cpu.user + cpu.system) / total;
+console.log(JSON.stringify({ mode, protocol: protocol.name, messages: total, seconds, rate: total / seconds, cpuMicrosPerMessage }));
 await pub.stop();
 await sub.stop();
 process.exit(0);

@@ -1,10 +1,13 @@
 package clientbench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,33 +177,57 @@ func BenchmarkSendReceive(b *testing.B) {
 	}
 }
 
-// jsRun runs interop/client-bench.mjs against f and returns its messages per second, or 0
-// when the service dropped the JS subscriber.
-func jsRun(t *testing.T, f *fixture, total int, mode string, proto client.Protocol) float64 {
+// result is what one bench process printed.
+type result struct {
+	Rate                float64
+	CPUMicrosPerMessage float64
+	Error               string
+}
+
+// env returns the environment of one bench process against f.
+func benchEnv(t *testing.T, f *fixture, total int, mode string, proto client.Protocol) []string {
+	return []string{
+		"PUB_URL=" + f.url(t, "pub", "webpubsub.sendToGroup"),
+		"SUB_URL=" + f.url(t, "sub", "webpubsub.joinLeaveGroup"),
+		"MESSAGES=" + strconv.Itoa(total), "WINDOW=" + strconv.Itoa(window), "MODE=" + mode,
+		"PAYLOAD_BYTES=" + strconv.Itoa(payloadLen), "PROTOCOL=" + string(proto),
+	}
+}
+
+// runBench runs cmd and decodes its last output line; Error is set when the JS client
+// reported that the service dropped its subscriber.
+func runBench(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) result {
+	t.Helper()
+	runErr := cmd.Run()
+	var res result
+	if err := json.Unmarshal([]byte(lastLine(stdout.String())), &res); err != nil {
+		t.Fatalf("%s: %v, output %q: %v\n%s", cmd.Path, runErr, stdout, err, stderr)
+	}
+	if res.Error == "" && (runErr != nil || res.Rate <= 0) {
+		t.Fatalf("%s: %v, output %q\n%s", cmd.Path, runErr, stdout, stderr)
+	}
+	return res
+}
+
+// jsRun runs interop/client-bench.mjs (@azure/web-pubsub-client) against f.
+func jsRun(t *testing.T, f *fixture, total int, mode string, proto client.Protocol) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	cmd, stdout, stderr := nodetest.Command(ctx, t, "client-bench.mjs",
-		"PUB_URL="+f.url(t, "jspub", "webpubsub.sendToGroup"),
-		"SUB_URL="+f.url(t, "jssub", "webpubsub.joinLeaveGroup"),
-		"MESSAGES="+strconv.Itoa(total), "WINDOW="+strconv.Itoa(window), "MODE="+mode,
-		"PAYLOAD_BYTES="+strconv.Itoa(payloadLen), "PROTOCOL="+string(proto))
-	runErr := cmd.Run()
-	var res struct {
-		Rate  float64
-		Error string
-	}
-	if err := json.Unmarshal([]byte(lastLine(stdout.String())), &res); err != nil {
-		t.Fatalf("node client-bench.mjs: %v, output %q: %v\n%s", runErr, stdout, err, stderr)
-	}
-	if res.Error != "" {
-		t.Logf("JS client, %s %s: %s", proto, mode, res.Error)
-		return 0
-	}
-	if runErr != nil || res.Rate <= 0 {
-		t.Fatalf("node client-bench.mjs: %v, output %q\n%s", runErr, stdout, stderr)
-	}
-	return res.Rate
+	cmd, stdout, stderr := nodetest.Command(ctx, t, "client-bench.mjs", benchEnv(t, f, total, mode, proto)...)
+	return runBench(t, cmd, stdout, stderr)
+}
+
+// goRun runs the goclient program (this client, in its own process like node) against f.
+func goRun(t *testing.T, bin string, f *fixture, total int, mode string, proto client.Protocol) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append(os.Environ(), benchEnv(t, f, total, mode, proto)...)
+	stdout, stderr := new(bytes.Buffer), new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return runBench(t, cmd, stdout, stderr)
 }
 
 func lastLine(s string) string {
@@ -208,59 +235,57 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// goRun measures the Go pair like the node script: fresh clients, warm-up, then total messages.
-func goRun(t *testing.T, f *fixture, total int, mode string, proto client.Protocol) float64 {
-	t.Helper()
-	p := newGoPair(t, f, proto)
-	ctx := t.Context()
-	if err := p.run(ctx, min(1000, total), mode); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if err := p.run(ctx, total, mode); err != nil {
-		t.Fatal(err)
-	}
-	rate := float64(total) / time.Since(start).Seconds()
-	_ = p.pub.Stop(ctx)
-	_ = p.sub.Stop(ctx)
-	return rate
-}
-
-// TestCompareWithJS measures, on one emulator and in one run, the Go client and
-// @azure/web-pubsub-client 1.1.0 alternately (BENCH_ROUNDS rounds, default 3, of
-// BENCH_MESSAGES messages, default 20000, per protocol and mode) and logs the medians and their
-// ratio. It only runs with WEBPUBSUB_BENCH=1 (it takes a minute or two); see RESULTS.md.
+// TestCompareWithJS measures, on one emulator and in one run, this client (the goclient
+// program) and @azure/web-pubsub-client 1.1.0 (interop/client-bench.mjs), each in its own
+// process, alternately: BENCH_ROUNDS rounds (default 3) of BENCH_MESSAGES messages (default
+// 20000) per protocol and mode. It logs the median rates and client CPU per message and their
+// ratios. It only runs with WEBPUBSUB_BENCH=1 (a minute or two); see RESULTS.md.
 func TestCompareWithJS(t *testing.T) {
 	if os.Getenv("WEBPUBSUB_BENCH") == "" {
 		t.Skip("set WEBPUBSUB_BENCH=1 to compare with @azure/web-pubsub-client")
 	}
 	nodetest.Require(t)
-	total := 20000
+	total, rounds := 20000, 3
 	if v, err := strconv.Atoi(os.Getenv("BENCH_MESSAGES")); err == nil && v > 0 {
 		total = v
 	}
-	rounds := 3
 	if v, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil && v > 0 {
 		rounds = v
 	}
+	bin := filepath.Join(t.TempDir(), "goclient")
+	if out, err := exec.Command("go", "build", "-o", bin, "./goclient").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./goclient: %v\n%s", err, out)
+	}
 	f := newFixture(t)
 	var report strings.Builder
-	fmt.Fprintf(&report, "\n%d messages of %d bytes per round, window %d, %d rounds each, medians (0 = subscriber dropped):\n", total, payloadLen, window, rounds)
-	fmt.Fprintf(&report, "| protocol | mode | Go client msgs/s | JS client msgs/s | Go/JS |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&report, "\n%d messages of %d bytes per round, window %d, %d rounds each, medians:\n", total, payloadLen, window, rounds)
+	fmt.Fprintf(&report, "| protocol | mode | Go msgs/s | JS msgs/s | Go/JS rate | Go CPU µs/msg | JS CPU µs/msg | JS/Go CPU |\n|---|---|---|---|---|---|---|---|\n")
 	for _, proto := range []client.Protocol{client.ProtocolJSON, client.ProtocolJSONReliable} {
 		for _, mode := range []string{modeAcked, modePipelined} {
-			var goRates, jsRates []float64
+			var goRate, jsRate, goCPU, jsCPU []float64
+			jsDropped := ""
 			for range rounds {
-				goRates = append(goRates, goRun(t, f, total, mode, proto))
-				jsRates = append(jsRates, jsRun(t, f, total, mode, proto))
+				g := goRun(t, bin, f, total, mode, proto)
+				if g.Error != "" {
+					t.Fatalf("Go client %s %s: %s", proto, mode, g.Error)
+				}
+				goRate, goCPU = append(goRate, g.Rate), append(goCPU, g.CPUMicrosPerMessage)
+				j := jsRun(t, f, total, mode, proto)
+				if j.Error != "" {
+					jsDropped = j.Error
+					continue
+				}
+				jsRate, jsCPU = append(jsRate, j.Rate), append(jsCPU, j.CPUMicrosPerMessage)
 			}
-			g, j := median(goRates), median(jsRates)
-			t.Logf("%s %s: go %v, js %v", proto, mode, round(goRates), round(jsRates))
-			ratio := "JS dropped"
-			if j > 0 {
-				ratio = fmt.Sprintf("%.2f×", g/j)
+			t.Logf("%s %s: go %v msgs/s %v µs/msg; js %v msgs/s %v µs/msg %s", proto, mode,
+				round(goRate), round(goCPU), round(jsRate), round(jsCPU), jsDropped)
+			if len(jsRate) == 0 {
+				fmt.Fprintf(&report, "| %s | %s | %.0f | dropped | — | %.1f | — | — |\n", proto, mode, median(goRate), median(goCPU))
+				continue
 			}
-			fmt.Fprintf(&report, "| %s | %s | %.0f | %.0f | %s |\n", proto, mode, g, j, ratio)
+			fmt.Fprintf(&report, "| %s | %s | %.0f | %.0f | %.2f× | %.1f | %.1f | %.2f× |\n", proto, mode,
+				median(goRate), median(jsRate), median(goRate)/median(jsRate),
+				median(goCPU), median(jsCPU), median(jsCPU)/median(goCPU))
 		}
 	}
 	t.Log(report.String())
