@@ -17,7 +17,8 @@ import (
 // a bare Echo handler that only reads the body ("bare"), the hub alone ("hub"), the hub on
 // an Echo route without this middleware ("echo-route"), and Echo + this middleware + the
 // hub ("middleware"); the difference between the last two is the middleware's own cost
-// (path match, hub choice, EchoContext). Compare ns/op and allocs/op within one run (benchstat).
+// (path match, hub choice, EchoContext). "middleware-pre" mounts it with Echo's Pre (before
+// routing) instead of Use. Compare ns/op and allocs/op within one run (benchstat).
 func BenchmarkUpstream(b *testing.B) {
 	hub, err := handler.NewHub("chat", &handler.Options{ConnectionStrings: []string{handlertest.ConnectionString}})
 	if err != nil {
@@ -42,6 +43,8 @@ func BenchmarkUpstream(b *testing.B) {
 	})
 	withMW := echo.New()
 	withMW.Use(WebPubSub(hub))
+	pre := echo.New()
+	pre.Pre(WebPubSub(hub))
 	route := echo.New()
 	route.POST("/api/webpubsub/hubs/chat/message", echo.WrapHandler(hub))
 
@@ -54,6 +57,7 @@ func BenchmarkUpstream(b *testing.B) {
 		{"hub", hub, http.StatusOK},
 		{"echo-route", route, http.StatusOK},
 		{"middleware", withMW, http.StatusOK},
+		{"middleware-pre", pre, http.StatusOK},
 	}
 	for _, tt := range targets {
 		b.Run(tt.name, func(b *testing.B) {
