@@ -230,3 +230,37 @@ func normalize(t *testing.T, v any) any {
 	}
 	return out
 }
+
+// TestDifferencesDocumented checks docs/differences.md against the interop rows: every
+// difference section (all "## " headings but the last, which lists what the suite cannot
+// compare) is asserted by at least one row, and every row's difference has a section.
+func TestDifferencesDocumented(t *testing.T) {
+	docs, err := os.ReadFile("../docs/differences.md")
+	if err != nil {
+		t.Fatalf("read docs/differences.md: %v", err)
+	}
+	var sections []string
+	for line := range strings.SplitSeq(string(docs), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			sections = append(sections, strings.TrimSpace(h))
+		}
+	}
+	if len(sections) < 2 {
+		t.Fatalf("docs/differences.md has %d sections", len(sections))
+	}
+	asserted := map[string]bool{}
+	for _, tc := range interopCases() {
+		if tc.diff != "" {
+			asserted[tc.diff] = true
+		}
+	}
+	for _, s := range sections[:len(sections)-1] {
+		if !asserted[s] {
+			t.Errorf("docs/differences.md section %q is asserted by no interop row", s)
+		}
+		delete(asserted, s)
+	}
+	for d := range asserted {
+		t.Errorf("interop rows assert difference %q, which docs/differences.md does not list", d)
+	}
+}
