@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/webpubsub-go/webpubsub/handler"
+	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
 func TestMiddlewareSkipper(t *testing.T) {
@@ -266,5 +267,46 @@ func TestMiddlewareMountings(t *testing.T) {
 				check(t, rec, rq.want)
 			})
 		}
+	}
+}
+
+// TestMiddlewareResponseSeenByEcho checks that outer Echo middleware (a request logger, for
+// example) sees the status the hub wrote and a committed response.
+func TestMiddlewareResponseSeenByEcho(t *testing.T) {
+	chat := newTestHub(t, "chat", nil)
+	tests := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		wantErr    bool
+	}{
+		{"served", upstream(http.MethodPost, "/api/webpubsub/hubs/chat/message", "chat", "message", "x"), 200, false},
+		{"refused by the hub", upstream(http.MethodPost, "/api/webpubsub/hubs/chat/message", "chat", "message", "x"), 401, false},
+		{"refused by the middleware", upstream(http.MethodPost, "/api/webpubsub/hubs/none/message", "none", "message", "x"), 404, true},
+	}
+	tests[1].req.Header.Set(wire.HeaderSignature, "sha256=00")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var status int
+			var committed bool
+			var gotErr error
+			e := echo.New()
+			e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+				return func(c echo.Context) error {
+					gotErr = next(c)
+					status, committed = c.Response().Status, c.Response().Committed
+					return gotErr
+				}
+			})
+			e.Use(WebPubSub(chat))
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, tt.req)
+			if (gotErr != nil) != tt.wantErr || rec.Code != tt.wantStatus {
+				t.Fatalf("next error = %v, status %d, want error %v, status %d", gotErr, rec.Code, tt.wantErr, tt.wantStatus)
+			}
+			if !tt.wantErr && (status != tt.wantStatus || !committed) {
+				t.Errorf("outer middleware saw status %d committed %v, want %d true", status, committed, tt.wantStatus)
+			}
+		})
 	}
 }
