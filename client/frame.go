@@ -187,6 +187,9 @@ func decodeDownstream(p []byte) (*downstream, error) {
 func (d *downstream) payload() (Message, error) {
 	switch d.DataType {
 	case DataTypeText:
+		if s, ok := plainString(d.Data); ok {
+			return Text(s), nil
+		}
 		var s string
 		if err := json.Unmarshal(d.Data, &s); err != nil {
 			return Message{}, fmt.Errorf("%w: text: %w", errFrameData, err)
@@ -198,9 +201,11 @@ func (d *downstream) payload() (Message, error) {
 		}
 		return Message{typ: DataTypeJSON, bytes: d.Data}, nil
 	case DataTypeBinary, DataTypeProtobuf:
-		var s string
-		if err := json.Unmarshal(d.Data, &s); err != nil {
-			return Message{}, fmt.Errorf("%w: %s: %w", errFrameData, d.DataType, err)
+		s, ok := plainString(d.Data)
+		if !ok {
+			if err := json.Unmarshal(d.Data, &s); err != nil {
+				return Message{}, fmt.Errorf("%w: %s: %w", errFrameData, d.DataType, err)
+			}
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
@@ -210,4 +215,22 @@ func (d *downstream) payload() (Message, error) {
 	default:
 		return Message{}, fmt.Errorf("%w: unknown dataType %q", errFrameData, d.DataType)
 	}
+}
+
+// plainString returns the value of a JSON string literal without escapes, control characters
+// or invalid UTF-8; anything else is left to encoding/json.
+func plainString(p []byte) (string, bool) {
+	if len(p) < 2 || p[0] != '"' || p[len(p)-1] != '"' {
+		return "", false
+	}
+	v := p[1 : len(p)-1]
+	for _, c := range v {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(v) {
+		return "", false
+	}
+	return string(v), true
 }

@@ -266,3 +266,20 @@ func FuzzFastDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainString checks the fast string path against encoding/json.
+func FuzzPlainString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"\u00e9"`, `"é"`, `""`, `"`, `"a"b"`, "\"\xff\"", "\"\x01\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		got, ok := plainString(p)
+		if !ok {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(p, &want); err != nil || got != want {
+			t.Fatalf("plainString(%q) = %q, encoding/json: %q, %v", p, got, want, err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -138,8 +139,9 @@ func (s *session) readLoop() {
 	defer s.wg.Done()
 	defer s.cancel()
 	log := s.c.cfg.logger
+	var buf bytes.Buffer // reused: decoding copies what it keeps
 	for {
-		typ, p, err := s.ws.Read(s.ctx)
+		typ, p, err := s.readMessage(&buf)
 		if err != nil {
 			if errors.Is(err, websocket.ErrMessageTooBig) {
 				s.tooBig = true
@@ -165,6 +167,22 @@ func (s *session) readLoop() {
 		}
 		s.handle(d)
 	}
+}
+
+// readMessage reads one message into buf and returns its bytes, valid until the next call.
+func (s *session) readMessage(buf *bytes.Buffer) (websocket.MessageType, []byte, error) {
+	typ, r, err := s.ws.Reader(s.ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	if buf.Cap() > 1<<20 {
+		*buf = bytes.Buffer{} // do not keep the buffer of a past large message
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	return typ, buf.Bytes(), nil
 }
 
 // handle acts on one decoded frame.

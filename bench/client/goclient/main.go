@@ -4,7 +4,8 @@
 // subscriber. It prints one JSON line with the rate and the process CPU time per message of
 // the measured phase.
 //
-// Env: PUB_URL, SUB_URL, MESSAGES, WINDOW, MODE (acked|pipelined), PAYLOAD_BYTES, PROTOCOL.
+// Env: PUB_URL, SUB_URL, MESSAGES, WINDOW, MODE (acked|pipelined), PAYLOAD_BYTES, PROTOCOL,
+// CPUPROFILE (a file for a CPU profile of the measured phase).
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,6 +147,16 @@ func run() error {
 	}
 	if err := p.run(ctx, min(1000, total)); err != nil { // warm-up
 		return err
+	}
+	if path := os.Getenv("CPUPROFILE"); path != "" { // for looking into the client's costs
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cpu0, t0 := cpu(), time.Now()
 	if err := p.run(ctx, total); err != nil {
