@@ -206,6 +206,9 @@ func interopCases() []interopCase {
 
 		// Abuse protection.
 		{name: "handshake from the allowed origin", build: func() *http.Request { return handlertest.Validate("chat", "") }},
+		{name: "handshake listing several origins", build: func() *http.Request {
+			return handlertest.Validate("chat", "other.webpubsub.azure.com, "+handlertest.Origin)
+		}},
 		{name: "handshake from another origin", diff: "Handshakes from unknown origins are refused", build: func() *http.Request {
 			return handlertest.Validate("chat", "evil.example.com")
 		}, js: want{200, "", ""}, ours: want{400, "not among the allowed origins", text}},
