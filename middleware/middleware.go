@@ -15,8 +15,8 @@ import (
 	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
-// DefaultPath is the default [Config.Path]: the path under which the official JavaScript
-// handler mounts a hub. With it the service's URL template for hub "chat" is
+// DefaultPath is the default [Config.Path], "/api/webpubsub/hubs/{hub}/": the path under
+// which the official JavaScript handler mounts a hub. With it the service's URL template for hub "chat" is
 // "https://<app>/api/webpubsub/hubs/chat/{event}".
 const DefaultPath = wire.DefaultHandlerPath
 
