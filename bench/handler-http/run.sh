@@ -12,7 +12,7 @@
 # interleaved (bare, ours, express, bare, …) so drift on a shared machine hits all alike.
 #
 # Needs: go, node with interop/node_modules (cd interop && npm ci), wrk (apt-get install wrk),
-# taskset (util-linux). Usage: bench/handler-http/run.sh  (env: DURATION ROUNDS CONNS
+# taskset (util-linux). Usage: bench/handler-http/run.sh  (env: TARGETS DURATION WARMUP ROUNDS CONNS
 # SERVER_CPU LOAD_CPU). Prints one line per round (req/s and requests per server CPU-second)
 # and the medians and ratios.
 set -euo pipefail
