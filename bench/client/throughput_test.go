@@ -225,6 +225,9 @@ func goRun(t *testing.T, bin string, f *fixture, total int, mode string, proto c
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append(os.Environ(), benchEnv(t, f, total, mode, proto)...)
+	if p := os.Getenv("BENCH_GOMAXPROCS"); p != "" { // e.g. 1: one thread, like node
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+p)
+	}
 	stdout, stderr := new(bytes.Buffer), new(bytes.Buffer)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	return runBench(t, cmd, stdout, stderr)
