@@ -53,6 +53,8 @@ type run struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the supervisor and the dispatcher ended
+	closed chan struct{} // closed when the connection is closed and StoppedEvent queued
+	queue  *eventQueue
 }
 
 // New returns a client that connects with the client access URL u (for example the URL of
@@ -202,17 +204,20 @@ func (c *Client) Start(ctx context.Context) error {
 		return ErrAlreadyStarted
 	}
 	c.frozen = true
-	r := &run{done: make(chan struct{})}
-	r.ctx, r.cancel = context.WithCancel(context.Background())
 	q := newEventQueue()
+	r := &run{done: make(chan struct{}), closed: make(chan struct{}), queue: q}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	c.run, c.queue = r, q
 	c.connID, c.userID, c.token = "", "", ""
 	c.mu.Unlock()
 
+	// Handler funcs get a context that outlives Stop, so that a func may call Stop(ctx).
+	hctx, hcancel := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() {
 		defer close(dispatched)
-		q.run(r.ctx, &c.h)
+		defer hcancel()
+		q.run(hctx, &c.h)
 	}()
 
 	startCtx, cancel := context.WithCancel(ctx)
@@ -231,6 +236,7 @@ func (c *Client) Start(ctx context.Context) error {
 		c.run, c.queue = nil, nil
 		c.mu.Unlock()
 		c.setSession(nil)
+		close(r.closed)
 		close(r.done)
 		return err
 	}
@@ -311,6 +317,7 @@ func (c *Client) supervise(r *run, s *session, dispatched chan struct{}) {
 		c.mu.Unlock()
 		c.setSession(nil)
 		q.close(&StoppedEvent{Err: stopErr})
+		close(r.closed)
 		<-dispatched
 		r.cancel()
 		c.cfg.logger.LogAttrs(context.Background(), slog.LevelInfo, "webpubsub client: stopped", slog.Any("error", stopErr))
@@ -430,7 +437,9 @@ func (c *Client) reconnect(r *run) (*session, error) {
 // Stop closes the connection (normal closure), cancels any recovery or reconnect, waits for
 // the handler funcs to finish (OnDisconnected, then OnStopped run last), and returns. Waiting
 // operations fail with [ErrStopped]. ctx bounds the wait; Stop on a client that is not
-// running returns nil.
+// running returns nil. Stop may be called from a handler func: it then returns once the
+// connection is closed, and OnDisconnected and OnStopped run after that func returns (the
+// same happens to a Stop on another goroutine while a handler func is running).
 func (c *Client) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	r := c.run
@@ -439,6 +448,18 @@ func (c *Client) Stop(ctx context.Context) error {
 		return nil
 	}
 	r.cancel()
+	select {
+	case <-r.done:
+		return nil
+	case <-r.closed:
+		if r.queue.running.Load() {
+			// Maybe called from a handler func: the remaining funcs (OnStopped) run on
+			// this very goroutine once it returns, so waiting for them would never end.
+			return nil
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("webpubsub: stop: %w", ctx.Err())
+	}
 	select {
 	case <-r.done:
 		return nil

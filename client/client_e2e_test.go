@@ -615,3 +615,28 @@ func TestKeepAliveTimeout(t *testing.T) {
 	time.Sleep(1200 * time.Millisecond)
 	none(t, kev.disconnected, "disconnected despite pongs")
 }
+
+// TestStopFromHandler: a handler func may stop its client (no deadlock); OnStopped follows.
+func TestStopFromHandler(t *testing.T) {
+	e := newEnv(t, nil)
+	c, err := client.New(e.url(t, "pat"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopErr := make(chan error, 1)
+	c.OnServerMessage(func(ctx context.Context, ev *client.ServerMessageEvent) {
+		if ev.Data.Text() == "quit" {
+			stopErr <- c.Stop(ctx)
+		}
+	})
+	ev := record(t, c)
+	conn := start(t, c, ev)
+	if _, err := e.svc.SendToConnection(t.Context(), conn.ConnectionID, service.Text("quit"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := next(t, stopErr, "Stop from handler"); err != nil {
+		t.Errorf("Stop from a handler = %v", err)
+	}
+	next(t, ev.stopped, "stopped")
+	noClientGoroutines(t)
+}

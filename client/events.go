@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // ConnectedEvent reports a new connection: after Start, and after each reconnect that opened a
@@ -63,7 +64,8 @@ type RejoinGroupFailedEvent struct {
 	Err error
 }
 
-// Handler func types. The context is the client's run context: it ends when the client stops.
+// Handler func types. The context ends once the client stopped and its last func (OnStopped)
+// returned; it may be passed to the client's operations and to Stop.
 type (
 	// ConnectedFunc handles [ConnectedEvent].
 	ConnectedFunc func(ctx context.Context, ev *ConnectedEvent)
@@ -124,10 +126,11 @@ func (h *handlers) dispatch(ctx context.Context, ev any) {
 // a handler waits for one (a handler may call JoinGroup or SendToGroup), so the queue grows
 // while handlers are slower than the stream; see the package documentation.
 type eventQueue struct {
-	mu     sync.Mutex
-	items  []any
-	closed bool
-	notify chan struct{}
+	mu      sync.Mutex
+	items   []any
+	closed  bool
+	notify  chan struct{}
+	running atomic.Bool // a handler func is running
 }
 
 func newEventQueue() *eventQueue { return &eventQueue{notify: make(chan struct{}, 1)} }
@@ -171,7 +174,9 @@ func (q *eventQueue) run(ctx context.Context, h *handlers) {
 		closed := q.closed
 		q.mu.Unlock()
 		for i, ev := range batch {
+			q.running.Store(true)
 			h.dispatch(ctx, ev)
+			q.running.Store(false)
 			batch[i] = nil
 		}
 		if closed && len(batch) == 0 {
