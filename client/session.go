@@ -129,9 +129,11 @@ func (s *session) close(ctx context.Context) {
 	<-closed
 }
 
-// writeOne sends one text frame.
+// writeOne sends one text frame. Reads and writes use a context without Done, so that the
+// WebSocket library arms no per-frame timer; a blocked read or write ends when the session
+// closes the connection (abort, keep-alive timeout, Stop).
 func (s *session) writeOne(frame []byte) error {
-	return s.ws.Write(s.ctx, websocket.MessageText, frame)
+	return s.ws.Write(context.Background(), websocket.MessageText, frame)
 }
 
 // readLoop reads and handles frames until the WebSocket ends.
@@ -171,7 +173,7 @@ func (s *session) readLoop() {
 
 // readMessage reads one message into buf and returns its bytes, valid until the next call.
 func (s *session) readMessage(buf *bytes.Buffer) (websocket.MessageType, []byte, error) {
-	typ, r, err := s.ws.Reader(s.ctx)
+	typ, r, err := s.ws.Reader(context.Background())
 	if err != nil {
 		return 0, nil, err
 	}
