@@ -219,30 +219,11 @@ func (e *Emulator) serveClient(w http.ResponseWriter, r *http.Request, hubName s
 	}
 	c.perms.addRoles(roles)
 
-	// 4. The upgrade.
-	var protos []string
-	if subprotocol != "" {
-		protos = []string{subprotocol}
-	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols:       protos,
-		InsecureSkipVerify: true, // the service accepts any browser Origin
-		CompressionMode:    websocket.CompressionDisabled,
-	})
-	if err != nil {
-		e.release()
-		e.log.Warn("WebSocket upgrade failed", "hub", hubName, "error", err)
-		return
-	}
-	ws.SetReadLimit(e.cfg.MaxMessageSize)
-
-	// 5. Register, join the initial groups, send the connected system message.
-	var first []byte
+	// 4. Register and join the initial groups before the upgrade completes, so that a
+	// message sent to the connection as soon as the client sees 101 reaches it (it waits in
+	// the queue until the WebSocket is attached).
 	if c.proto == protoReliable {
 		c.token = newID(24)
-	}
-	if c.pubsub() {
-		first = systemConnected(c.id, c.userID, c.token)
 	}
 	h.register(c)
 	var changes []membership
@@ -253,6 +234,27 @@ func (e *Emulator) serveClient(w http.ResponseWriter, r *http.Request, hubName s
 		}
 	}
 	h.mu.Unlock()
+
+	// 5. The upgrade.
+	var protos []string
+	if subprotocol != "" {
+		protos = []string{subprotocol}
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:       protos,
+		InsecureSkipVerify: true, // the service accepts any browser Origin
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		e.log.Warn("WebSocket upgrade failed", "hub", hubName, "error", err)
+		c.end("The WebSocket handshake failed.", closeByClient)
+		return
+	}
+	ws.SetReadLimit(e.cfg.MaxMessageSize)
+	var first []byte
+	if c.pubsub() {
+		first = systemConnected(c.id, c.userID, c.token)
+	}
 	e.log.Info("connection opened", "hub", hubName, "connectionId", c.id, "userId", c.userID, "subprotocol", subprotocol)
 	if !c.attach(ws, first) {
 		_ = ws.CloseNow()

@@ -30,9 +30,8 @@ const (
 	closeByClient                // the WebSocket is already gone
 )
 
-// writeTimeout bounds writing one batch of queued frames to a client. A client that does not
-// read for this long is dropped like a broken network connection.
-const writeTimeout = 30 * time.Second
+// writeTimeout bounds writing the final disconnected system message of a connection.
+const writeTimeout = 5 * time.Second
 
 // frame is one queued WebSocket message.
 type frame struct {
@@ -317,12 +316,13 @@ func (c *conn) writeLoop(ws *websocket.Conn, stop <-chan struct{}) {
 		c.mu.Unlock()
 
 		if len(batch) > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			// No per-write deadline: a client that stops reading is ended by the queue
+			// bound (overflow closes the socket, which unblocks the write) or by the
+			// keep-alive ping.
 			var written int64
 			n := 0
 			for _, f := range batch {
-				if err := writeFrame(ctx, ws, f, &scratch); err != nil {
-					cancel()
+				if err := writeFrame(context.Background(), ws, f, &scratch); err != nil {
 					_ = ws.CloseNow()
 					return
 				}
@@ -331,7 +331,6 @@ func (c *conn) writeLoop(ws *websocket.Conn, stop <-chan struct{}) {
 					n++
 				}
 			}
-			cancel()
 			c.mu.Lock()
 			c.qCount -= n
 			c.qBytes -= written
