@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -640,3 +641,52 @@ func TestStopFromHandler(t *testing.T) {
 	next(t, ev.stopped, "stopped")
 	noClientGoroutines(t)
 }
+
+// TestStopDuringRecovery stops a client that is trying to recover a reliable connection from
+// a service that has gone away.
+func TestStopDuringRecovery(t *testing.T) {
+	e := newEnv(t, nil)
+	failed := make(chan struct{}, 100)
+	logger := slog.New(&signalHandler{msg: "webpubsub client: recovery attempt failed", ch: failed})
+	c, ev := newClient(t, e.url(t, "quinn"), &client.Options{RecoveryDelay: 10 * time.Millisecond, Logger: logger})
+	conn := start(t, c, ev)
+	e.srv.Listener.Close() // recovery attempts will fail: connection refused
+	if err := e.emu.DropConnection(testHub, conn.ConnectionID); err != nil {
+		t.Fatal(err)
+	}
+	next(t, failed, "failed recovery attempt")
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.SendEvent(context.Background(), "echo", client.Text("x"), nil)
+		done <- err
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := c.Stop(ctx); err != nil {
+		t.Fatalf("Stop during recovery: %v", err)
+	}
+	next(t, ev.stopped, "stopped")
+	if err := next(t, done, "SendEvent"); !errors.Is(err, client.ErrStopped) && !errors.Is(err, client.ErrNotStarted) {
+		t.Errorf("SendEvent pending during Stop = %v, want ErrStopped", err)
+	}
+	noClientGoroutines(t)
+}
+
+// signalHandler is a slog.Handler that signals ch for every record with message msg.
+type signalHandler struct {
+	msg string
+	ch  chan struct{}
+}
+
+func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *signalHandler) WithGroup(string) slog.Handler      { return h }
