@@ -12,13 +12,14 @@ type ackResult struct {
 // start at 1 and grow for the life of the client (they are not reset on reconnect), so a resent
 // request reuses its id and a late ack still finds its waiter.
 type ackManager struct {
-	mu      sync.Mutex
-	last    uint64
-	waiters map[uint64]chan ackResult
+	mu         sync.Mutex
+	last       uint64
+	waiters    map[uint64]chan ackResult
+	registered chan struct{} // signalled by register, for eventQueue.waitRoom
 }
 
 func newAckManager() *ackManager {
-	return &ackManager{waiters: make(map[uint64]chan ackResult)}
+	return &ackManager{waiters: make(map[uint64]chan ackResult), registered: make(chan struct{}, 1)}
 }
 
 // register reserves id (a fresh one when id is 0) and returns it with the channel that receives
@@ -39,6 +40,10 @@ func (m *ackManager) register(id uint64) (uint64, <-chan ackResult, bool) {
 	}
 	ch := make(chan ackResult, 1)
 	m.waiters[id] = ch
+	select {
+	case m.registered <- struct{}{}:
+	default:
+	}
 	return id, ch, true
 }
 

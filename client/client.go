@@ -173,6 +173,16 @@ func (c *Client) setIdentity(connID, userID, token string) {
 	c.mu.Unlock()
 }
 
+// waitRoom blocks the reader of s while the handler funcs are MaxPendingEvents behind.
+func (c *Client) waitRoom(s *session) {
+	c.mu.Lock()
+	q := c.queue
+	c.mu.Unlock()
+	if q != nil {
+		q.waitRoom(c.acks, s.ctx.Done())
+	}
+}
+
 // emit queues an event for the handler funcs.
 func (c *Client) emit(ev any) {
 	c.mu.Lock()
@@ -204,7 +214,7 @@ func (c *Client) Start(ctx context.Context) error {
 		return ErrAlreadyStarted
 	}
 	c.frozen = true
-	q := newEventQueue()
+	q := newEventQueue(c.cfg.maxPendingEvents)
 	r := &run{done: make(chan struct{}), closed: make(chan struct{}), queue: q}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	c.run, c.queue = r, q

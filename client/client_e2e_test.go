@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/webpubsub-go/webpubsub/client"
-	"github.com/webpubsub-go/webpubsub/emulator"
 	"github.com/webpubsub-go/webpubsub/service"
 )
 
@@ -363,20 +362,32 @@ func TestRecoveryStream(t *testing.T) {
 	}
 }
 
-// TestReconnectAndRejoin drops connections that cannot be recovered: the client opens a new
+// TestReconnectAndRejoin ends connections that cannot be recovered: the client opens a new
 // connection, joins its groups again and receives their messages.
 func TestReconnectAndRejoin(t *testing.T) {
+	drop := func(t *testing.T, e *env, connID string) {
+		if err := e.emu.DropConnection(testHub, connID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeByService := func(t *testing.T, e *env, connID string) {
+		if _, err := e.svc.CloseConnection(t.Context(), connID, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name  string
 		proto client.Protocol
-		cfg   *emulator.Config
+		end   func(t *testing.T, e *env, connID string)
 	}{
-		{"json protocol", client.ProtocolJSON, nil},
-		{"reliable without recovery", client.ProtocolJSONReliable, &emulator.Config{RecoveryWindow: -1}},
+		{"json protocol, network drop", client.ProtocolJSON, drop},
+		// A reliable connection closed by the service on purpose (REST close) is not recovered.
+		// (A network drop would be recovered; see TestRecoveryStream.)
+		{"reliable, closed by the service", client.ProtocolJSONReliable, closeByService},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, tt.cfg)
+			e := newEnv(t, nil)
 			ctx := t.Context()
 			var urls atomic.Int64
 			c, err := client.NewWithURLFunc(func(context.Context) (string, error) {
@@ -395,9 +406,7 @@ func TestReconnectAndRejoin(t *testing.T) {
 			if _, err := c.JoinGroup(ctx, "not-rejoined", &client.JoinGroupOptions{NoAutoRejoin: true}); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.emu.DropConnection(testHub, first.ConnectionID); err != nil {
-				t.Fatal(err)
-			}
+			tt.end(t, e, first.ConnectionID)
 			dis := next(t, ev.disconnected, "disconnected")
 			if dis.ConnectionID != first.ConnectionID || dis.Err == nil {
 				t.Errorf("disconnected = %+v, want connection %s with an error", dis, first.ConnectionID)
@@ -425,7 +434,7 @@ func TestReconnectAndRejoin(t *testing.T) {
 // TestRejoinFailed: a group joined with a role granted at runtime cannot be rejoined by a new
 // connection whose token lacks the role.
 func TestRejoinFailed(t *testing.T) {
-	e := newEnv(t, &emulator.Config{RecoveryWindow: -1})
+	e := newEnv(t, nil)
 	ctx := t.Context()
 	c, ev := newClient(t, e.url(t, "hank"), &client.Options{ReconnectRetry: client.RetryOptions{RetryDelay: 50 * time.Millisecond}})
 	first := start(t, c, ev)
@@ -435,7 +444,8 @@ func TestRejoinFailed(t *testing.T) {
 	if _, err := c.JoinGroup(ctx, "vip", nil); err != nil {
 		t.Fatalf("JoinGroup with granted role: %v", err)
 	}
-	if err := e.emu.DropConnection(testHub, first.ConnectionID); err != nil {
+	// Closed by the service: not recoverable, so a new connection follows.
+	if _, err := e.svc.CloseConnection(ctx, first.ConnectionID, nil); err != nil {
 		t.Fatal(err)
 	}
 	failed := next(t, ev.rejoinFailed, "rejoin failed")
@@ -474,7 +484,7 @@ func TestLostAckResent(t *testing.T) {
 // TestStopDuringReconnect stops a client that is retrying a new connection against a URL that
 // refuses it: Stop returns, OnStopped runs last, and no goroutine of the client survives.
 func TestStopDuringReconnect(t *testing.T) {
-	e := newEnv(t, &emulator.Config{RecoveryWindow: -1})
+	e := newEnv(t, nil)
 	var calls atomic.Int64
 	good := e.url(t, "jack")
 	c, err := client.NewWithURLFunc(func(context.Context) (string, error) {
@@ -488,7 +498,8 @@ func TestStopDuringReconnect(t *testing.T) {
 	}
 	ev := record(t, c)
 	conn := start(t, c, ev)
-	if err := e.emu.DropConnection(testHub, conn.ConnectionID); err != nil {
+	// Closed by the service: not recoverable, so the client reconnects (and is refused).
+	if _, err := e.svc.CloseConnection(t.Context(), conn.ConnectionID, nil); err != nil {
 		t.Fatal(err)
 	}
 	next(t, ev.disconnected, "disconnected")
@@ -690,3 +701,33 @@ func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *signalHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestHandlerCallsOperationWithFullQueue: with a tiny MaxPendingEvents, handler funcs that
+// wait for acks while more messages arrive neither deadlock nor lose or reorder messages.
+func TestHandlerCallsOperationWithFullQueue(t *testing.T) {
+	const total = 50
+	e := newEnv(t, nil)
+	c, err := client.New(e.url(t, "rita", "webpubsub.sendToGroup"), &client.Options{MaxPendingEvents: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, total)
+	c.OnServerMessage(func(ctx context.Context, ev *client.ServerMessageEvent) {
+		if _, err := c.SendToGroup(ctx, "nobody", ev.Data, nil); err != nil {
+			t.Errorf("SendToGroup from a handler: %v", err)
+		}
+		got <- ev.Data.Text()
+	})
+	ev := record(t, c)
+	conn := start(t, c, ev)
+	for i := range total {
+		if _, err := e.svc.SendToConnection(t.Context(), conn.ConnectionID, service.Text(fmt.Sprint(i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range total {
+		if s := next(t, got, "handled message"); s != fmt.Sprint(i) {
+			t.Fatalf("message %d handled as %q", i, s)
+		}
+	}
+}

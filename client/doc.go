@@ -31,10 +31,10 @@
 // that prefers channels forwards to its own from a func.
 //
 // Funcs may call the client's operations: acks are read by the connection's reader, which
-// never waits for the funcs. The price is that events queue in memory while the funcs are
-// slower than the incoming stream; keep funcs quick or hand long work to your own goroutines.
-// Sequence acks are sent on receipt (as the protocol asks), so a slow func does not make the
-// service drop the connection.
+// never waits for the funcs while a request waits for its ack. Otherwise, when the funcs are
+// [Options.MaxPendingEvents] (4096) messages behind, the reader pauses until they catch up, so
+// memory stays bounded and a slow consumer shows up at the service as one. Keep funcs quick or
+// hand long work to your own goroutines.
 //
 // # Operations and acks
 //
@@ -67,5 +67,6 @@
 // Requests larger than [Options.MaxMessageSize] (1 MiB, the service's limit) fail with
 // [ErrMessageTooLarge]; frames larger than [Options.ReadLimit] (16 MiB) close the connection.
 // Group and event names must be 1–1024 bytes of UTF-8. The handshake (and the wait for the
-// connected message) is bounded by [Options.HandshakeTimeout].
+// connected message) is bounded by [Options.HandshakeTimeout]. Messages waiting for the handler
+// funcs are bounded by [Options.MaxPendingEvents].
 package client

@@ -122,18 +122,41 @@ func (h *handlers) dispatch(ctx context.Context, ev any) {
 }
 
 // eventQueue carries events from the connection to the one goroutine that runs the handler
-// funcs, in order. It never blocks the producer: the reader must keep reading acks even while
-// a handler waits for one (a handler may call JoinGroup or SendToGroup), so the queue grows
-// while handlers are slower than the stream; see the package documentation.
+// funcs, in order. push never blocks; the reader calls waitRoom before queueing a message,
+// which blocks while limit events are queued, except while a request waits for its ack (a
+// handler may call JoinGroup or SendToGroup and then needs the reader to read the ack).
 type eventQueue struct {
 	mu      sync.Mutex
 	items   []any
 	closed  bool
-	notify  chan struct{}
-	running atomic.Bool // a handler func is running
+	limit   int
+	notify  chan struct{} // wakes the dispatcher
+	room    chan struct{} // wakes a reader waiting for room
+	running atomic.Bool   // a handler func is running
 }
 
-func newEventQueue() *eventQueue { return &eventQueue{notify: make(chan struct{}, 1)} }
+func newEventQueue(limit int) *eventQueue {
+	return &eventQueue{limit: limit, notify: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+// full reports whether limit events are queued.
+func (q *eventQueue) full() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) >= q.limit && !q.closed
+}
+
+// waitRoom blocks while the queue is full and no request waits for an ack, or until done.
+func (q *eventQueue) waitRoom(acks *ackManager, done <-chan struct{}) {
+	for q.full() && acks.pending() == 0 {
+		select {
+		case <-q.room:
+		case <-acks.registered:
+		case <-done:
+			return
+		}
+	}
+}
 
 // push appends ev; it reports false after close.
 func (q *eventQueue) push(ev any) bool {
@@ -173,6 +196,10 @@ func (q *eventQueue) run(ctx context.Context, h *handlers) {
 		batch, q.items = q.items, batch[:0]
 		closed := q.closed
 		q.mu.Unlock()
+		select {
+		case q.room <- struct{}{}:
+		default:
+		}
 		for i, ev := range batch {
 			q.running.Store(true)
 			h.dispatch(ctx, ev)

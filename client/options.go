@@ -35,6 +35,7 @@ const (
 	DefaultMaxMessageSize      = 1 << 20
 	DefaultReadLimit           = 16 << 20
 	DefaultHandshakeTimeout    = 30 * time.Second
+	DefaultMaxPendingEvents    = 4096
 )
 
 // Options configures a [Client]. The zero value (and nil) means the defaults listed per field,
@@ -92,6 +93,14 @@ type Options struct {
 	// connection, the wait for the connected message. Default 30s.
 	HandshakeTimeout time.Duration
 
+	// MaxPendingEvents bounds the messages received but not yet handed to the handler funcs.
+	// When the funcs fall that far behind, the client stops reading the connection until they
+	// catch up (the service then buffers, and drops a connection whose buffer overflows: 1000
+	// messages on the reliable protocol, after which the client recovers or reconnects).
+	// While a request waits for its ack (a func may call SendToGroup) the client keeps
+	// reading, so that the ack can arrive; the queue may then exceed the bound. Default 4096.
+	MaxPendingEvents int
+
 	// HTTPClient performs the WebSocket handshake. Default: a client with no timeout of its
 	// own (the handshake is bounded by HandshakeTimeout).
 	HTTPClient *http.Client
@@ -118,6 +127,7 @@ type config struct {
 	maxMessageSize   int
 	readLimit        int64
 	handshakeTimeout time.Duration
+	maxPendingEvents int
 	httpClient       *http.Client
 	header           http.Header
 	logger           *slog.Logger
@@ -149,6 +159,7 @@ func newConfig(o *Options) (config, error) {
 		maxMessageSize:   orDefault(o.MaxMessageSize, DefaultMaxMessageSize),
 		readLimit:        orDefault(o.ReadLimit, DefaultReadLimit),
 		handshakeTimeout: orDefault(o.HandshakeTimeout, DefaultHandshakeTimeout),
+		maxPendingEvents: orDefault(o.MaxPendingEvents, DefaultMaxPendingEvents),
 		httpClient:       o.HTTPClient,
 		header:           o.Header.Clone(),
 		logger:           o.Logger,

@@ -206,6 +206,7 @@ func (s *session) handle(d *downstream) {
 				return
 			}
 		}
+		c.waitRoom(s)
 		data, err := d.payload()
 		if err != nil {
 			c.cfg.logger.LogAttrs(s.ctx, slog.LevelWarn, "webpubsub client: dropping a message with bad data", slog.Any("error", err))

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -273,5 +274,36 @@ func TestStartUnreachable(t *testing.T) {
 	}
 	if _, err := c.JoinGroup(t.Context(), "g", nil); !errors.Is(err, ErrNotStarted) {
 		t.Errorf("JoinGroup after failed Start = %v, want ErrNotStarted", err)
+	}
+}
+
+func TestEventQueueWaitRoom(t *testing.T) {
+	tests := []struct {
+		name   string
+		fill   int
+		wakeBy func(q *eventQueue, acks *ackManager, done chan struct{})
+	}{
+		{"room left", 1, func(*eventQueue, *ackManager, chan struct{}) {}},
+		{"request waits for an ack", 2, func(_ *eventQueue, acks *ackManager, _ chan struct{}) { acks.register(0) }},
+		{"dispatcher took the events", 2, func(q *eventQueue, _ *ackManager, _ chan struct{}) {
+			q.close(nil)
+			q.run(context.Background(), &handlers{})
+		}},
+		{"session ended", 2, func(_ *eventQueue, _ *ackManager, done chan struct{}) { close(done) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, acks, done := newEventQueue(2), newAckManager(), make(chan struct{})
+			for i := range tt.fill {
+				q.push(i)
+			}
+			returned := make(chan struct{})
+			go func() {
+				q.waitRoom(acks, done)
+				close(returned)
+			}()
+			tt.wakeBy(q, acks, done)
+			<-returned // a missing wake-up hangs here (and the test times out)
+		})
 	}
 }
