@@ -57,8 +57,7 @@ type conn struct {
 
 	mu        sync.Mutex
 	ws        *websocket.Conn // nil while detached
-	stop      chan struct{}   // closed when ws is detached or replaced
-	signal    chan struct{}   // wakes the writer, capacity 1
+	writer    *websocket.Conn // the WebSocket a writer goroutine is running for; nil: none
 	pending   []frame         // to write, in order
 	unacked   []frame         // reliable: written, not acknowledged, ascending seq
 	qCount    int             // frames in pending + unacked
@@ -77,16 +76,18 @@ type conn struct {
 func newConn(h *hub, id string) *conn {
 	done := make(chan struct{})
 	close(done)
-	return &conn{h: h, id: id, signal: make(chan struct{}, 1), asyncTail: done}
+	return &conn{h: h, id: id, asyncTail: done}
 }
 
 func (c *conn) pubsub() bool { return c.proto != protoPlain }
 
-// wake signals the writer without blocking.
-func (c *conn) wake() {
-	select {
-	case c.signal <- struct{}{}:
-	default:
+// kickLocked starts a writer goroutine for the attached WebSocket unless one runs. Writers
+// exist only while there is something to write, so an idle connection costs no goroutine
+// besides its reader. Callers hold c.mu.
+func (c *conn) kickLocked() {
+	if c.ws != nil && c.writer != c.ws {
+		c.writer = c.ws
+		go c.writeLoop(c.ws)
 	}
 }
 
@@ -116,12 +117,13 @@ func (c *conn) send(f frame) {
 		return
 	}
 	ok := c.enqueueLocked(f)
+	if ok {
+		c.kickLocked()
+	}
 	c.mu.Unlock()
 	if !ok {
 		c.overflow()
-		return
 	}
-	c.wake()
 }
 
 // deliver queues message d in the encoding of c's protocol. It reports false when c's queue
@@ -137,10 +139,10 @@ func (c *conn) deliver(d *delivery) bool {
 		return true
 	}
 	ok := c.enqueueLocked(f)
-	c.mu.Unlock()
 	if ok {
-		c.wake()
+		c.kickLocked()
 	}
+	c.mu.Unlock()
 	return ok
 }
 
@@ -174,7 +176,7 @@ func (c *conn) attach(ws *websocket.Conn, first []byte) bool {
 		c.mu.Unlock()
 		return false
 	}
-	old, oldStop := c.ws, c.stop
+	old := c.ws
 	if c.recovery != nil {
 		c.recovery.Stop()
 		c.recovery = nil
@@ -196,15 +198,14 @@ func (c *conn) attach(ws *websocket.Conn, first []byte) bool {
 		}
 	}
 	c.pending, c.unacked = requeue, nil
-	c.ws, c.stop = ws, make(chan struct{})
-	stop := c.stop
+	c.ws = ws
+	if len(c.pending) > 0 {
+		c.kickLocked()
+	}
 	c.mu.Unlock()
 	if old != nil {
-		close(oldStop)
 		_ = old.CloseNow()
 	}
-	go c.writeLoop(ws, stop)
-	c.wake()
 	return true
 }
 
@@ -218,7 +219,6 @@ func (c *conn) detach(ws *websocket.Conn, err error) {
 		return
 	}
 	c.ws = nil
-	close(c.stop)
 	if c.ended {
 		c.mu.Unlock()
 		return
@@ -265,16 +265,15 @@ func (c *conn) end(reason string, how endKind) {
 		c.pending, c.unacked = nil, nil
 	}
 	ws := c.ws
+	if ws != nil && how != closeAbort {
+		c.kickLocked() // the writer flushes the queue, then closes
+	}
 	c.mu.Unlock()
 
 	groups := c.h.unregister(c)
 	c.h.e.release()
-	if ws != nil {
-		if how == closeAbort {
-			go func() { _ = ws.CloseNow() }()
-		} else {
-			c.wake()
-		}
+	if ws != nil && how == closeAbort {
+		go func() { _ = ws.CloseNow() }()
 	}
 	c.h.e.log.Info("connection closed", "hub", c.h.name, "connectionId", c.id, "userId", c.userID, "reason", reason)
 	for _, g := range groups {
@@ -283,28 +282,35 @@ func (c *conn) end(reason string, how endKind) {
 	c.disconnected(reason)
 }
 
-// writeLoop writes queued frames to ws until ws is detached or the connection ended and its
-// final frames were written. It also sends the keep-alive pings.
-func (c *conn) writeLoop(ws *websocket.Conn, stop <-chan struct{}) {
-	var scratch []byte
-	var tick <-chan time.Time
-	if iv := c.h.e.cfg.KeepAliveInterval; iv > 0 {
-		t := time.NewTicker(iv)
-		defer t.Stop()
-		tick = t.C
-	}
+// writeLoop writes queued frames to ws while there are any, then exits; for an ended
+// connection it finally sends the closing frames. It also exits when ws was detached or
+// replaced.
+func (c *conn) writeLoop(ws *websocket.Conn) {
 	var spare []frame
+	var buf []byte
 	for {
 		c.mu.Lock()
 		if c.ws != ws {
+			if c.writer == ws {
+				c.writer = nil
+			}
 			c.mu.Unlock()
 			return
 		}
 		batch := c.pending
-		if len(batch) > 0 {
-			// Swap buffers: the writer owns batch, enqueuers append to the spare one.
-			c.pending, spare = spare, nil
+		if len(batch) == 0 {
+			ended, how, reason := c.ended, c.endHow, c.endReason
+			if !ended {
+				c.writer = nil
+			}
+			c.mu.Unlock()
+			if ended {
+				c.closeWS(ws, how, reason)
+			}
+			return
 		}
+		// Swap buffers: the writer owns batch, enqueuers append to the spare one.
+		c.pending, spare = spare, nil
 		if c.proto == protoReliable {
 			for _, f := range batch {
 				if f.seq > 0 {
@@ -312,49 +318,45 @@ func (c *conn) writeLoop(ws *websocket.Conn, stop <-chan struct{}) {
 				}
 			}
 		}
-		ended, how, reason := c.ended, c.endHow, c.endReason
 		c.mu.Unlock()
 
-		if len(batch) > 0 {
-			// No per-write deadline: a client that stops reading is ended by the queue
-			// bound (overflow closes the socket, which unblocks the write) or by the
-			// keep-alive ping.
-			var written int64
-			n := 0
-			for _, f := range batch {
-				if err := writeFrame(context.Background(), ws, f, &scratch); err != nil {
-					_ = ws.CloseNow()
-					return
+		// No per-write deadline: a client that stops reading is ended by the queue bound
+		// (overflow closes the socket, which unblocks the write) or by the keep-alive.
+		var written int64
+		n := 0
+		for _, f := range batch {
+			if err := writeFrame(context.Background(), ws, f, &buf); err != nil {
+				_ = ws.CloseNow()
+				c.mu.Lock()
+				if c.writer == ws {
+					c.writer = nil
 				}
-				if c.proto != protoReliable || f.seq == 0 {
-					written += f.size()
-					n++
-				}
+				c.mu.Unlock()
+				return
 			}
-			c.mu.Lock()
-			c.qCount -= n
-			c.qBytes -= written
-			c.mu.Unlock()
-			clear(batch)
-			spare = batch[:0]
-			continue
+			if c.proto != protoReliable || f.seq == 0 {
+				written += f.size()
+				n++
+			}
 		}
-		if ended {
-			c.closeWS(ws, how, reason)
-			return
-		}
-		select {
-		case <-c.signal:
-		case <-stop:
-			return
-		case <-tick:
-			go c.ping(ws)
-		}
+		c.mu.Lock()
+		c.qCount -= n
+		c.qBytes -= written
+		c.mu.Unlock()
+		clear(batch)
+		spare = batch[:0]
 	}
 }
 
-// ping sends one keep-alive ping and drops the WebSocket when no pong arrives in time.
-func (c *conn) ping(ws *websocket.Conn) {
+// ping sends one keep-alive ping and drops the WebSocket when no pong arrives within the
+// keep-alive interval.
+func (c *conn) ping() {
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.h.e.cfg.KeepAliveInterval)
 	defer cancel()
 	if err := ws.Ping(ctx); err != nil {

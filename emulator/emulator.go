@@ -117,6 +117,8 @@ type Emulator struct {
 	settings map[string]service.HubSettings
 	nconns   int // live and recoverable connections, guarded by mu
 
+	keepAliveRunning bool // guarded by mu
+
 	validMu   sync.Mutex
 	validated map[string]bool // abuse-protection results per validation URL
 
