@@ -6,7 +6,8 @@
 // /api/webpubsub/hubs/{hub}/:
 //   - HUB (default "chat") with the funcs below, which the Go test mirrors on our hub;
 //   - BARE_HUB (default "bare") with no funcs at all (the SDK's defaults).
-// ALLOWED_ENDPOINT (optional) becomes the handler's allowedEndpoints.
+// ALLOWED_ENDPOINT (optional) becomes the handler's allowedEndpoints. CUSTOM_PATH (optional)
+// also mounts HUB's funcs under that path (options.path).
 //
 // Notifications (connected, disconnected, joined, left) are recorded; GET /_seen returns
 // them as JSON and clears the record.
@@ -34,7 +35,7 @@ function contextView(ctx) {
   };
 }
 
-const handler = new WebPubSubEventHandler(hub, {
+const funcs = {
   allowedEndpoints: allowed,
   handleConnect(req, res) {
     const q = req.query ?? {};
@@ -114,13 +115,17 @@ const handler = new WebPubSubEventHandler(hub, {
   onGroupLeft(req) {
     seen.push({ event: "left", group: req.group, context: contextView(req.context) });
   },
-});
+};
+const handler = new WebPubSubEventHandler(hub, funcs);
 
 const bare = new WebPubSubEventHandler(bareHub, { allowedEndpoints: allowed });
+// The same funcs for HUB under a custom path (the SDK's options.path).
+const custom = process.env.CUSTOM_PATH ? new WebPubSubEventHandler(hub, { ...funcs, path: process.env.CUSTOM_PATH }) : undefined;
 
 const app = express();
 app.use(handler.getMiddleware());
 app.use(bare.getMiddleware());
+if (custom) app.use(custom.getMiddleware());
 app.get("/_seen", (_req, res) => {
   res.json(seen);
   seen = [];

@@ -105,6 +105,12 @@ func interopCases() []interopCase {
 		{name: "hub name and path in another case", build: func() *http.Request {
 			return handlertest.Message("CHAT", "hi", &handlertest.Options{Target: "/API/WebPubSub/Hubs/Chat/message", State: state})
 		}},
+		{name: "custom path", build: func() *http.Request {
+			return handlertest.Message("chat", "hi", &handlertest.Options{Target: "/custom/events/message", State: state})
+		}},
+		{name: "custom path itself in another case", build: func() *http.Request {
+			return handlertest.Message("chat", "hi", &handlertest.Options{Target: "/CUSTOM/EVENTS"})
+		}},
 		{name: "deeper path under the hub", build: func() *http.Request {
 			return handlertest.Message("chat", "hi", &handlertest.Options{Target: "/api/webpubsub/hubs/chat/a/b/c"})
 		}},

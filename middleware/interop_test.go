@@ -29,12 +29,15 @@ import (
 // body and decoded ce-connectionState. Where we differ on purpose the row names the
 // difference, listed in docs/differences.md, and asserts both answers.
 
+// interopCustomPath is where both apps also mount hub "chat".
+const interopCustomPath = "/Custom/Events"
+
 // startExpress runs interop/handler-express.mjs and returns its base URL.
 func startExpress(t *testing.T) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd, stdout, stderr := nodetest.Command(ctx, t, "handler-express.mjs",
-		"HUB=chat", "BARE_HUB=bare", "ALLOWED_ENDPOINT="+handlertest.Endpoint, "PORT=0")
+		"HUB=chat", "BARE_HUB=bare", "ALLOWED_ENDPOINT="+handlertest.Endpoint, "PORT=0", "CUSTOM_PATH="+interopCustomPath)
 	cmd.Stdout = nil
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -170,8 +173,11 @@ func (w want) check(t *testing.T, side string, r reply) {
 func TestInteropExpress(t *testing.T) {
 	jsBase := startExpress(t)
 	rec := &recorder{}
+	hubs := interopHubs(t, rec)
 	e := echo.New()
-	e.Use(WebPubSub(interopHubs(t, rec)...))
+	e.Use(WebPubSub(hubs...))
+	// The chat hub also under a literal custom path, like the JS handler's options.path.
+	e.Use(WebPubSubWithConfig(Config{Hubs: hubs[:1], Path: interopCustomPath}))
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 
