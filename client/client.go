@@ -308,7 +308,7 @@ func (c *Client) rejoin(ctx context.Context, s *session) {
 			defer c.acks.remove(id)
 			frame := (&upstream{typ: frameJoinGroup, group: g, ackID: id}).encode(nil)
 			_, err := c.attempt(ctx, s, frame, ch)
-			if err != nil {
+			if err != nil && ctx.Err() == nil { // not when stopping
 				c.emit(&RejoinGroupFailedEvent{Group: g, Err: err})
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -729,5 +730,18 @@ func TestHandlerCallsOperationWithFullQueue(t *testing.T) {
 		if s := next(t, got, "handled message"); s != fmt.Sprint(i) {
 			t.Fatalf("message %d handled as %q", i, s)
 		}
+	}
+}
+
+// TestHeaderToken connects with the token in an Authorization header instead of the URL.
+func TestHeaderToken(t *testing.T) {
+	e := newEnv(t, nil)
+	tok, err := e.svc.ClientAccessToken(t.Context(), &service.ClientAccessTokenOptions{UserID: "sam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ev := newClient(t, tok.BaseURL, &client.Options{Header: http.Header{"Authorization": {"Bearer " + tok.Token}}})
+	if conn := start(t, c, ev); conn.UserID != "sam" {
+		t.Errorf("connected as %q, want sam", conn.UserID)
 	}
 }
