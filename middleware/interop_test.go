@@ -99,6 +99,12 @@ func (r reply) String() string {
 	return fmt.Sprintf("%d %q %q state=%v allow=%q", r.Status, r.ContentType, r.Body, r.State, r.AllowOrigin)
 }
 
+// interopClient sends the suite's requests (no redirects, no shared default client).
+var interopClient = &http.Client{
+	Transport:     &http.Transport{},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
 func send(t *testing.T, build func() *http.Request, base string) reply {
 	t.Helper()
 	req, err := handlertest.ForClient(build(), base)
@@ -107,7 +113,7 @@ func send(t *testing.T, build func() *http.Request, base string) reply {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	resp, err := http.DefaultTransport.RoundTrip(req.WithContext(ctx))
+	resp, err := interopClient.Do(req.WithContext(ctx))
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
@@ -207,7 +213,7 @@ func TestInteropExpress(t *testing.T) {
 			// Notifications: the JS app answered before running its func; /_seen returns
 			// what it recorded.
 			var jsSeen []notification
-			resp, err := http.Get(jsBase + "/_seen")
+			resp, err := interopClient.Get(jsBase + "/_seen")
 			if err != nil {
 				t.Fatal(err)
 			}
