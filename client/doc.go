@@ -25,10 +25,10 @@
 // Events (connected, disconnected, stopped, server message, group message, rejoin-group
 // failed) go to funcs registered with OnConnected… before Start. All funcs of a client run on
 // one goroutine, one at a time, in the order the events happened. Funcs rather than channels
-// because: nothing is dropped and no buffer size has to be guessed; nobody must remember to
-// drain six channels (a forgotten channel would stall the connection); ordering across event
-// kinds (connected before the first message, stopped last) holds by construction. A program
-// that prefers channels forwards to its own from a func.
+// because: nothing is dropped (when funcs fall behind, reading pauses instead); nobody must
+// remember to drain six channels (a forgotten channel would stall the connection); ordering
+// across event kinds (connected before the first message, stopped last) holds by
+// construction. A program that prefers channels forwards to its own from a func.
 //
 // Funcs may call the client's operations: acks are read by the connection's reader, which
 // never waits for the funcs while a request waits for its ack. Otherwise, when the funcs are
