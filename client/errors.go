@@ -63,8 +63,10 @@ func (e *AckError) retryable() bool {
 // DialError is returned by Start (and passed to OnDisconnected) when the WebSocket handshake
 // failed; StatusCode is the HTTP status of the refused upgrade, 0 when no response arrived.
 type DialError struct {
+	// StatusCode is the HTTP status of the refused upgrade; 0 when no response arrived.
 	StatusCode int
-	Err        error
+	// Err is the underlying error.
+	Err error
 }
 
 // Error describes the failed handshake.
