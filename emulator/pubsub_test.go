@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -327,41 +328,101 @@ func TestUserEventFailures(t *testing.T) {
 }
 
 func TestSlowConsumer(t *testing.T) {
-	up := newUpstream(t)
-	s := startEmulator(t, Config{SendQueueMessages: 50}, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}})
-	fast, _ := connectJSON(t, s, "chat", protoJSONName, tokenOpts{})
-	_, slowHello := connectJSON(t, s, "chat", protoJSONName, tokenOpts{}) // never reads again
-	h := s.hub("chat")
-	payload := strings.Repeat("p", 64<<10)
-	const n = 400 // 25 MiB in total: far more than the socket buffers of the slow reader
-	done := make(chan struct{})
-	readOne := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := range n {
-			h.sendToAll(outMessage{data: []byte(strconv.Itoa(i) + payload), dataType: dataText}, nil, nil)
-			<-readOne // paced by the fast consumer, whose queue therefore stays short
-		}
-	}()
-	for i := range n {
-		m := read(t, fast)
-		readOne <- struct{}{}
-		if !strings.HasPrefix(strings.Trim(string(m.Data), `"`), strconv.Itoa(i)+"ppp") {
-			t.Fatalf("fast consumer message %d = %.20s", i, m.Data)
-		}
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"message bound", Config{SendQueueMessages: 50}},
+		{"byte bound", Config{SendQueueBytes: 1 << 20}},
 	}
-	<-done
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := newUpstream(t)
+			s := startEmulator(t, tt.cfg, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}})
+			fast, _ := connectJSON(t, s, "chat", protoJSONName, tokenOpts{})
+			_, slowHello := connectJSON(t, s, "chat", protoJSONName, tokenOpts{}) // never reads again
+			h := s.hub("chat")
+			payload := strings.Repeat("p", 64<<10)
+			const n = 400 // 25 MiB in total: far more than the socket buffers of the slow reader
+			done := make(chan struct{})
+			readOne := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := range n {
+					h.sendToAll(outMessage{data: []byte(strconv.Itoa(i) + payload), dataType: dataText}, nil, nil)
+					<-readOne // paced by the fast consumer, whose queue therefore stays short
+				}
+			}()
+			for i := range n {
+				m := read(t, fast)
+				readOne <- struct{}{}
+				if !strings.HasPrefix(strings.Trim(string(m.Data), `"`), strconv.Itoa(i)+"ppp") {
+					t.Fatalf("fast consumer message %d = %.20s", i, m.Data)
+				}
+			}
+			<-done
+			for {
+				ev := up.next("disconnected")
+				if ev.header.Get("ce-connectionId") == slowHello.ConnectionID {
+					if !strings.Contains(string(ev.body), "fast enough") {
+						t.Errorf("slow consumer disconnected body = %s", ev.body)
+					}
+					break
+				}
+			}
+			if h.connectionExists(slowHello.ConnectionID) {
+				t.Error("slow consumer still connected")
+			}
+		})
+	}
+}
+
+func TestConnectionLimit(t *testing.T) {
+	s := startEmulator(t, Config{MaxConnections: 2})
+	u := clientURL(s, "chat", url.Values{"access_token": {token(t, s, "chat", tokenOpts{})}})
+	a := dial(t, u)
+	dial(t, u)
+	if got, body := dialStatus(t, u, nil); got != http.StatusTooManyRequests {
+		t.Errorf("third handshake = %d %s, want 429", got, body)
+	}
+	// A slot frees when a connection ends.
+	_ = a.Close(websocket.StatusNormalClosure, "")
+	waitFor(t, "a free slot", func() bool {
+		got, _ := dialStatus(t, u, nil)
+		return got == http.StatusSwitchingProtocols
+	})
+}
+
+func TestKeepAliveDropsSilentClient(t *testing.T) {
+	up := newUpstream(t)
+	s := startEmulator(t, Config{KeepAliveInterval: 100 * time.Millisecond}, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}})
+	// A raw TCP client that completes the handshake and then never reads (so never pongs).
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	req := "GET /client/hubs/chat?access_token=" + token(t, s, "chat", tokenOpts{}) + " HTTP/1.1\r\nHost: " + addr +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := raw.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	connID := up.next("connect").header.Get("ce-connectionId")
+	// A well-behaved client on the same hub stays.
+	good, hello := connectJSON(t, s, "chat", protoJSONName, tokenOpts{})
+	go func() { _, _, _ = good.Read(context.Background()) }() // reading answers pings
 	for {
 		ev := up.next("disconnected")
-		if ev.header.Get("ce-connectionId") == slowHello.ConnectionID {
-			if !strings.Contains(string(ev.body), "fast enough") {
-				t.Errorf("slow consumer disconnected body = %s", ev.body)
-			}
+		if ev.header.Get("ce-connectionId") == connID {
 			break
 		}
+		if ev.header.Get("ce-connectionId") == hello.ConnectionID {
+			t.Fatal("the responsive client was dropped")
+		}
 	}
-	if h.connectionExists(slowHello.ConnectionID) {
-		t.Error("slow consumer still connected")
+	if !s.hub("chat").connectionExists(hello.ConnectionID) {
+		t.Error("the responsive client is gone")
 	}
 }
 

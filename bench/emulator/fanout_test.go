@@ -210,7 +210,7 @@ func BenchmarkFanout(b *testing.B) {
 // rounds of fanoutRound broadcasts between them, so that load from other processes hits both
 // alike. It reports both rates and their ratio (emulator/bare).
 func BenchmarkFanoutInterleaved(b *testing.B) {
-	const fanoutRound = 50
+	const fanoutRound = 10
 	ctx := b.Context()
 	s := newBareServer()
 	defer s.srv.Close()
