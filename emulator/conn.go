@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -289,7 +288,6 @@ func (c *conn) end(reason string, how endKind) {
 func (c *conn) writeLoop(ws *websocket.Conn) {
 	var spare []frame
 	var buf []byte
-	yielded := false
 	for {
 		c.mu.Lock()
 		if c.ws != ws {
@@ -300,15 +298,6 @@ func (c *conn) writeLoop(ws *websocket.Conn) {
 			return
 		}
 		batch := c.pending
-		if len(batch) == 0 && !c.ended && !yielded {
-			// Under a stream of messages the next one is usually about to be queued:
-			// yield once before giving the goroutine up.
-			c.mu.Unlock()
-			yielded = true
-			runtime.Gosched()
-			continue
-		}
-		yielded = false
 		if len(batch) == 0 {
 			ended, how, reason := c.ended, c.endHow, c.endReason
 			if !ended {

@@ -1,17 +1,11 @@
 package emulator
 
-import (
-	"sync"
-	"time"
-)
-
-// keepAliveWorkers bounds the pings in flight at once.
-const keepAliveWorkers = 32
+import "time"
 
 // keepAlive pings every attached connection each KeepAliveInterval while the emulator has
 // connections; a connection that does not answer within the interval is dropped (a reliable
-// one stays recoverable). One goroutine and a bounded pool serve all connections, so an idle
-// connection holds no timer or goroutine of its own.
+// one stays recoverable). One sweeping goroutine serves all connections, so an idle
+// connection holds no timer or goroutine of its own between sweeps.
 func (e *Emulator) keepAlive() {
 	t := time.NewTicker(e.cfg.KeepAliveInterval)
 	defer t.Stop()
@@ -35,19 +29,11 @@ func (e *Emulator) keepAlive() {
 			}
 			h.mu.RUnlock()
 		}
-		work := make(chan *conn)
-		var wg sync.WaitGroup
-		for range min(keepAliveWorkers, len(conns)) {
-			wg.Go(func() {
-				for c := range work {
-					c.ping()
-				}
-			})
-		}
+		// One short-lived goroutine per ping: a healthy client answers within
+		// milliseconds; an unresponsive one holds its goroutine until the interval ends
+		// and is then dropped, without delaying the pings of others.
 		for _, c := range conns {
-			work <- c
+			go c.ping()
 		}
-		close(work)
-		wg.Wait()
 	}
 }

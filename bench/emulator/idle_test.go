@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -112,8 +113,12 @@ func measureIdle(b *testing.B, n int, addr, path string, goroutinesPerConn int) 
 		_ = stdin.Close()
 		_ = cmd.Wait()
 		// Let the server notice the closed sockets before the next measurement.
-		deadline := time.Now().Add(60 * time.Second)
-		for runtime.NumGoroutine() > g0+10 && time.Now().Before(deadline) {
+		deadline := time.Now().Add(20 * time.Second)
+		for runtime.NumGoroutine() > g0+10 {
+			if time.Now().After(deadline) {
+				_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+				b.Fatalf("%d goroutines left after the clients closed", runtime.NumGoroutine()-g0)
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
