@@ -126,3 +126,25 @@ func TestRun(t *testing.T) {
 		t.Errorf("connection after stop: %v, want close 1000", err)
 	}
 }
+
+// FuzzParseHandler: no spec panics; an accepted spec has an http(s) template and only known
+// events.
+func FuzzParseHandler(f *testing.F) {
+	f.Add("chat=http://127.0.0.1:3000/{event};user-events=a,b;system-events=connect;presence-events=left")
+	f.Add("=;;=")
+	f.Add("h=https://x/;system-events=,,")
+	f.Fuzz(func(t *testing.T, spec string) {
+		hub, h, err := parseHandler(spec)
+		if err != nil {
+			return
+		}
+		if hub == "" || !(strings.HasPrefix(h.URLTemplate, "http://") || strings.HasPrefix(h.URLTemplate, "https://")) {
+			t.Fatalf("parseHandler(%q) accepted hub %q template %q", spec, hub, h.URLTemplate)
+		}
+		for _, e := range h.SystemEvents {
+			if !h.WantsSystemEvent(e) || (e != "connect" && e != "connected" && e != "disconnected") {
+				t.Fatalf("parseHandler(%q) accepted system event %q", spec, e)
+			}
+		}
+	})
+}
