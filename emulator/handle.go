@@ -16,6 +16,9 @@ func (c *conn) readLoop(ws *websocket.Conn) {
 	for {
 		typ, data, err := ws.Read(context.Background())
 		if err != nil {
+			// coder/websocket keeps the socket open after a read error (EOF, reset) until a
+			// finalizer runs; close it now so file descriptors are not held.
+			_ = ws.CloseNow()
 			c.detach(ws, err)
 			return
 		}
@@ -31,6 +34,7 @@ func (c *conn) readLoop(ws *websocket.Conn) {
 			// Keep reading until the close handshake completes; requests are ignored.
 			for {
 				if _, _, err := ws.Read(context.Background()); err != nil {
+					_ = ws.CloseNow()
 					c.detach(ws, err)
 					return
 				}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -493,4 +494,38 @@ func TestRESTOperationsReachClients(t *testing.T) {
 	if _, _, err := plain.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 		t.Errorf("plain close = %v", err)
 	}
+}
+
+// openFDs counts this process's open file descriptors (Linux).
+func openFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("needs /proc/self/fd")
+	}
+	return len(entries)
+}
+
+func TestAbruptDisconnectReleasesSocket(t *testing.T) {
+	up := newUpstream(t)
+	s := startEmulator(t, Config{}, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}})
+	h := s.hub("chat")
+	// Warm up the upstream's keep-alive connection so that it does not count.
+	c0, _ := connectJSON(t, s, "chat", protoJSONName, tokenOpts{})
+	up.next("connected")
+	_ = c0.Close(websocket.StatusNormalClosure, "")
+	up.next("disconnected")
+	before := openFDs(t)
+	const n = 20
+	for range n {
+		c, _ := connectJSON(t, s, "chat", protoJSONName, tokenOpts{})
+		up.next("connected")
+		_ = c.CloseNow() // no close frame: the server sees EOF
+		up.next("disconnected")
+	}
+	waitFor(t, "the sockets to be closed", func() bool {
+		h.mu.RLock()
+		empty := len(h.conns) == 0
+		h.mu.RUnlock()
+		return empty && openFDs(t) <= before+2
+	})
 }

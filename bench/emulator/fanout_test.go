@@ -132,6 +132,7 @@ func newBareServer() *bareServer {
 		s.conns = append(s.conns, c)
 		s.mu.Unlock()
 		_, _, _ = c.Read(context.Background()) // handles control frames until closed
+		_ = c.CloseNow()                       // coder/websocket keeps the socket after a read error
 	}))
 	return s
 }

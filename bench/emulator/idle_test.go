@@ -155,6 +155,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 				return
 			}
 			_, _, _ = c.Read(context.Background())
+			_ = c.CloseNow() // coder/websocket keeps the socket after a read error
 		}))
 		defer srv.Close()
 		for range b.N {
