@@ -7,6 +7,28 @@
 // client uses. Point the service client at [Emulator.ConnectionString]; an app that works
 // against the emulator works against Azure by changing only the connection string.
 //
-// [Start] runs an emulator on a loopback listener; cmd/webpubsub-emulator runs it as a program.
-// docs/emulator.md lists what is supported and every known difference from the service.
+// # Running
+//
+// [Start] runs an emulator on a loopback listener and returns a [Server]; [New] returns the
+// handler for any listener (set [Config.Endpoint] to the URL clients use). The program
+// cmd/webpubsub-emulator wraps it with flags and environment variables.
+//
+// # Hubs
+//
+// Each hub is described by a service.HubSettings: event handlers evaluated in order (URL
+// template with {hub} and {event}, user event pattern, system events, group presence events)
+// and the anonymous connect policy. Give them in [Config.Hubs] or with [Emulator.SetHub]; the
+// handler package derives them from the funcs registered on a hub.
+//
+// # Limits
+//
+// Message size, per-connection send queues (a slow consumer is dropped, never waited for),
+// upstream timeout, connection state size, connection count, recovery window and keep-alive
+// are fields of [Config], each with a documented default.
+//
+// # Testing
+//
+// [Emulator.DropConnection] breaks a connection's socket without a close frame so that tests
+// can exercise client recovery. docs/emulator.md lists what is supported and every known
+// difference from the service.
 package emulator
