@@ -33,6 +33,10 @@ const (
 // writeTimeout bounds writing the final disconnected system message of a connection.
 const writeTimeout = 5 * time.Second
 
+// closeGrace bounds how long an ended connection may take to receive its queued messages and
+// closing frames before its socket is closed without them.
+const closeGrace = 30 * time.Second
+
 // frame is one queued WebSocket message.
 type frame struct {
 	typ  websocket.MessageType
@@ -267,6 +271,9 @@ func (c *conn) end(reason string, how endKind) {
 	ws := c.ws
 	if ws != nil && how != closeAbort {
 		c.kickLocked() // the writer flushes the queue, then closes
+		// A client that does not read cannot take the final frames; the ended connection
+		// is no longer pinged, so bound the goodbye.
+		time.AfterFunc(closeGrace, func() { _ = ws.CloseNow() })
 	}
 	c.mu.Unlock()
 
