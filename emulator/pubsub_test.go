@@ -529,3 +529,36 @@ func TestAbruptDisconnectReleasesSocket(t *testing.T) {
 		return empty && openFDs(t) <= before+2
 	})
 }
+
+func TestGroupPresenceEvents(t *testing.T) {
+	up := newUpstream(t)
+	s := startEmulator(t, Config{}, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}})
+	c, hello := connectJSON(t, s, "chat", protoJSONName, tokenOpts{sub: "u", roles: []string{"webpubsub.joinLeaveGroup"}})
+	up.next("connected")
+	h := s.hub("chat")
+	steps := []struct {
+		name   string
+		do     func()
+		event  string
+		groups []string
+	}{
+		{"client join", func() { ackOf(t, c, map[string]any{"type": "joinGroup", "group": "a", "ackId": 1}) }, "joined", []string{"a"}},
+		{"client join again (no change)", func() { ackOf(t, c, map[string]any{"type": "joinGroup", "group": "a", "ackId": 2}) }, "", nil},
+		{"REST add", func() { h.addConnectionToGroup("b", hello.ConnectionID) }, "joined", []string{"b"}},
+		{"client leave", func() { ackOf(t, c, map[string]any{"type": "leaveGroup", "group": "a", "ackId": 3}) }, "left", []string{"a"}},
+		{"disconnect leaves the rest", func() { _ = c.Close(websocket.StatusNormalClosure, "") }, "left", []string{"b"}},
+	}
+	for _, st := range steps {
+		st.do()
+		for _, g := range st.groups {
+			ev := up.next(st.event)
+			if string(ev.body) != `{"group":"`+g+`"}` || ev.header.Get("ce-type") != "azure.webpubsub.gp."+st.event || ev.header.Get("ce-userId") != "u" {
+				t.Errorf("%s: %s %s %v", st.name, ev.header.Get("ce-type"), ev.body, ev.header.Get("ce-userId"))
+			}
+		}
+	}
+	// Events of one connection arrive in order: the last one is disconnected, after the left.
+	if dis := up.next("disconnected"); dis.header.Get("ce-connectionId") != hello.ConnectionID {
+		t.Errorf("disconnected for %q", dis.header.Get("ce-connectionId"))
+	}
+}
