@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -75,6 +76,11 @@ type conn struct {
 	state     string // ce-connectionState
 	acks      ackSet
 	asyncTail chan struct{} // closed when the last non-blocking upstream event finished
+
+	// blocked is set while the read loop waits for a blocking upstream call; it cannot read
+	// pongs then, so keep-alive skips the connection.
+	blocked atomic.Bool
+	blocks  atomic.Uint64 // counts blocking calls, so a ping spanning one is not held against the client
 }
 
 func newConn(h *hub, id string) *conn {
@@ -358,15 +364,19 @@ func (c *conn) writeLoop(ws *websocket.Conn) {
 // ping sends one keep-alive ping and drops the WebSocket when no pong arrives within the
 // keep-alive interval.
 func (c *conn) ping() {
+	if c.blocked.Load() {
+		return
+	}
 	c.mu.Lock()
 	ws := c.ws
 	c.mu.Unlock()
 	if ws == nil {
 		return
 	}
+	gen := c.blocks.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), c.h.e.cfg.KeepAliveInterval)
 	defer cancel()
-	if err := ws.Ping(ctx); err != nil {
+	if err := ws.Ping(ctx); err != nil && !c.blocked.Load() && c.blocks.Load() == gen {
 		_ = ws.CloseNow()
 	}
 }

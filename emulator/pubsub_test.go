@@ -562,3 +562,23 @@ func TestGroupPresenceEvents(t *testing.T) {
 		t.Errorf("disconnected for %q", dis.header.Get("ce-connectionId"))
 	}
 }
+
+func TestKeepAliveSparesBlockedConnection(t *testing.T) {
+	up := newUpstream(t)
+	up.setRespond(func(w http.ResponseWriter, ev event) {
+		if ev.name() == "slow" {
+			time.Sleep(600 * time.Millisecond) // several keep-alive intervals
+			_, _ = w.Write([]byte("done"))
+		}
+	})
+	s := startEmulator(t, Config{KeepAliveInterval: 100 * time.Millisecond}, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{up.handler()}})
+	c, _ := connectJSON(t, s, "chat", protoJSONName, tokenOpts{})
+	write(t, c, map[string]any{"type": "event", "event": "slow", "dataType": "text", "data": "x", "ackId": 1})
+	// The client reads (and so answers pings) while the emulator waits for the upstream.
+	if m := read(t, c); m.Type != "message" || string(m.Data) != `"done"` {
+		t.Errorf("reply = %+v", m)
+	}
+	if m := read(t, c); m.Type != "ack" || !m.Success {
+		t.Errorf("ack = %+v, want success (the connection must survive the slow upstream)", m)
+	}
+}

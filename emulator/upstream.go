@@ -279,7 +279,10 @@ func (c *conn) userEvent(event, contentType string, body []byte) (reply *upstrea
 	c.mu.Lock()
 	hd := c.headersLocked()
 	c.mu.Unlock()
+	c.blocks.Add(1)
+	c.blocked.Store(true)
 	reply, err = e.call(context.Background(), h, wire.UserEventType(event), event, hd, contentType, body)
+	c.blocked.Store(false)
 	if err == nil && reply.setState {
 		c.mu.Lock()
 		c.state = reply.state
