@@ -338,3 +338,42 @@ func TestPlainSendToGroupMode(t *testing.T) {
 		})
 	}
 }
+
+func TestEventHandlerOrderAndSignatures(t *testing.T) {
+	first, second := newUpstream(t), newUpstream(t)
+	s := startEmulator(t, Config{AccessKey: "primary-key", SecondaryAccessKey: "secondary-key"}, service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{
+		{URLTemplate: first.srv.URL + "/first/{hub}/{event}", UserEventPattern: "a, b", SystemEvents: []string{"connected"}},
+		{URLTemplate: second.srv.URL + "/second/{event}", UserEventPattern: "*", SystemEvents: []string{"connected", "disconnected"}},
+	}})
+	c, hello := connectJSON(t, s, "chat", protoJSONName, tokenOpts{key: "secondary-key"})
+	tests := []struct {
+		event    string
+		up       *upstream
+		wantPath string
+	}{
+		{"connected", first, "/first/chat/connected"}, // both want it: the first wins
+		{"a", first, "/first/chat/a"},
+		{"b", first, "/first/chat/b"},
+		{"c d", second, "/second/c%20d"}, // not in the first's list; escaped in the path
+	}
+	for i, tt := range tests {
+		if tt.event != "connected" {
+			write(t, c, map[string]any{"type": "event", "event": tt.event, "data": i, "ackId": i})
+		}
+		ev := tt.up.next(tt.event)
+		if got := ev.path; got != strings.ReplaceAll(tt.wantPath, "%20", " ") {
+			t.Errorf("event %q went to %q, want %q", tt.event, got, tt.wantPath)
+		}
+		sigs := wire.ParseSignature(ev.header.Get(wire.HeaderSignature))
+		if len(sigs) != 2 || sigs[0] != wire.SignatureValue("primary-key", hello.ConnectionID) || sigs[1] != wire.SignatureValue("secondary-key", hello.ConnectionID) {
+			t.Errorf("event %q signature = %v, want one per key", tt.event, sigs)
+		}
+		if tt.event != "connected" {
+			if m := read(t, c); m.Type != "ack" || !m.Success {
+				t.Errorf("ack for %q = %+v", tt.event, m)
+			}
+		}
+	}
+	_ = c.Close(websocket.StatusNormalClosure, "")
+	second.next("disconnected") // only the second wants it
+}
