@@ -377,3 +377,48 @@ func TestEventHandlerOrderAndSignatures(t *testing.T) {
 	_ = c.Close(websocket.StatusNormalClosure, "")
 	second.next("disconnected") // only the second wants it
 }
+
+func TestHandshakePaths(t *testing.T) {
+	s := startEmulator(t, Config{}, service.HubSettings{Hub: "open", AllowAnonymous: true})
+	base := "ws" + strings.TrimPrefix(s.URL(), "http")
+	tests := []struct {
+		name   string
+		url    string
+		protos []string
+		want   int
+		wantSP string
+	}{
+		{"query hub form", base + "/client/?hub=open", nil, 101, ""},
+		{"query hub form without hub", base + "/client/", nil, 400, ""},
+		{"trailing slash", base + "/client/hubs/open/", nil, 101, ""},
+		{"single PubSub subprotocol chosen", base + "/client/hubs/open", []string{protoReliableName}, 101, protoReliableName},
+		{"first PubSub subprotocol of several", base + "/client/hubs/open", []string{"custom", protoJSONName, protoReliableName}, 101, protoJSONName},
+		{"unknown subprotocol only: plain client, none echoed", base + "/client/hubs/open", []string{"custom"}, 101, ""},
+		{"protobuf refused", base + "/client/hubs/open", []string{"protobuf.webpubsub.azure.v1"}, 400, ""},
+		{"sendToGroup mode without group", base + "/client/hubs/open?webpubsub_mode=sendToGroup", nil, 400, ""},
+		{"sendToGroup mode with two groups", base + "/client/hubs/open?webpubsub_mode=sendToGroup&group=a&group=b", nil, 400, ""},
+		{"unknown mode", base + "/client/hubs/open?webpubsub_mode=other", nil, 400, ""},
+		{"MQTT not emulated", base + "/clients/mqtt/hubs/open", []string{"mqtt"}, 501, ""},
+		{"unknown path", base + "/elsewhere", nil, 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, resp, err := websocket.Dial(t.Context(), tt.url, &websocket.DialOptions{Subprotocols: tt.protos})
+			got := 101
+			if err != nil {
+				if resp == nil {
+					t.Fatalf("dial: %v", err)
+				}
+				got = resp.StatusCode
+			} else {
+				defer c.CloseNow()
+				if c.Subprotocol() != tt.wantSP {
+					t.Errorf("subprotocol = %q, want %q", c.Subprotocol(), tt.wantSP)
+				}
+			}
+			if got != tt.want {
+				t.Errorf("status = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
