@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -136,24 +137,88 @@ func (c *conn) send(f frame) {
 	}
 }
 
-// deliver queues message d in the encoding of c's protocol. It reports false when c's queue
-// is full; the caller must then call c.overflow (outside any hub lock).
-func (c *conn) deliver(d *delivery) bool {
+// deliverDeferred queues message d in the encoding of c's protocol. Instead of starting a
+// writer goroutine it returns the WebSocket a writer must be run for (nil: none needed); the
+// caller runs c.writeLoop(ws) (see runWriters). ok is false when c's queue is full; the
+// caller must then call c.overflow (outside any hub lock).
+func (c *conn) deliverDeferred(d *delivery) (ok bool, start *websocket.Conn) {
 	f := d.plain
 	if c.pubsub() {
 		f = frame{typ: websocket.MessageText, body: d.json, open: true}
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.ended {
-		c.mu.Unlock()
-		return true
+		return true, nil
 	}
-	ok := c.enqueueLocked(f)
-	if ok {
-		c.kickLocked()
+	if !c.enqueueLocked(f) {
+		return false, nil
 	}
-	c.mu.Unlock()
-	return ok
+	if c.ws != nil && c.writer != c.ws {
+		c.writer = c.ws
+		return true, c.ws
+	}
+	return true, nil
+}
+
+// writeJob is a connection whose writer role was taken by deliverDeferred.
+type writeJob struct {
+	c  *conn
+	ws *websocket.Conn
+}
+
+// writerStallCheck is how often runWriters checks that its workers make progress.
+const writerStallCheck = 2 * time.Millisecond
+
+// runWriters runs the writers of a broadcast on a few goroutines instead of one per
+// connection: GOMAXPROCS workers take jobs in turn and write each connection's queue
+// inline. A worker whose write blocks (a client that stopped reading, its socket buffer full)
+// keeps only that connection: when no job was taken for writerStallCheck while jobs remain, a
+// supervisor adds a worker, so the other connections never wait for a slow one. It returns
+// at once; the workers end when the jobs are taken and their writes are done.
+func runWriters(jobs []writeJob) {
+	runJobs(len(jobs), func(i int) { jobs[i].c.writeLoop(jobs[i].ws) })
+}
+
+// runJobs runs job(0) … job(n-1) on GOMAXPROCS goroutines, adding a goroutine whenever no
+// job was taken for writerStallCheck while jobs remain (the others are blocked). It returns
+// at once.
+func runJobs(n int, job func(i int)) {
+	if n == 0 {
+		return
+	}
+	var next atomic.Int64
+	worker := func() {
+		for {
+			i := next.Add(1) - 1
+			if i >= int64(n) {
+				return
+			}
+			job(int(i))
+		}
+	}
+	k := min(runtime.GOMAXPROCS(0), n)
+	for range k {
+		go worker()
+	}
+	if n <= k {
+		return
+	}
+	go func() {
+		t := time.NewTicker(writerStallCheck)
+		defer t.Stop()
+		last := int64(-1)
+		for range t.C {
+			cur := next.Load()
+			if cur >= int64(n) {
+				return
+			}
+			if cur == last {
+				go worker()
+			}
+			last = cur
+		}
+	}()
 }
 
 // overflow ends a connection whose send queue is full: a slow consumer is dropped rather than

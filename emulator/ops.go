@@ -59,11 +59,16 @@ func (h *hub) allLocked(excluded []string, f filterFunc) []*conn {
 // broadcast delivers d to every receiver and ends the receivers whose queues overflowed.
 func broadcast(receivers []*conn, d *delivery) {
 	var overflow []*conn
+	var jobs []writeJob
 	for _, c := range receivers {
-		if !c.deliver(d) {
+		ok, ws := c.deliverDeferred(d)
+		if !ok {
 			overflow = append(overflow, c)
+		} else if ws != nil {
+			jobs = append(jobs, writeJob{c, ws})
 		}
 	}
+	runWriters(jobs)
 	for _, c := range overflow {
 		c.overflow()
 	}

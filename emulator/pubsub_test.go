@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -580,5 +581,81 @@ func TestKeepAliveSparesBlockedConnection(t *testing.T) {
 	}
 	if m := read(t, c); m.Type != "ack" || !m.Success {
 		t.Errorf("ack = %+v, want success (the connection must survive the slow upstream)", m)
+	}
+}
+
+// TestBroadcastIsolatesStuckClients: clients that stop reading (their sockets fill up and the
+// writes to them block) do not hold up a broadcast to everyone else.
+func TestBroadcastIsolatesStuckClients(t *testing.T) {
+	s := startEmulator(t, Config{}, service.HubSettings{Hub: "chat", AllowAnonymous: true})
+	h := s.hub("chat")
+	const readers, stuck, n = 8, 3, 200
+	u := clientURL(s, "chat", nil)
+	for range stuck {
+		dial(t, u) // never reads
+	}
+	got := make(chan error, readers)
+	for range readers {
+		c := dial(t, u)
+		go func() {
+			for i := range n {
+				ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+				_, b, err := c.Read(ctx)
+				cancel()
+				if err != nil {
+					got <- fmt.Errorf("message %d: %w", i, err)
+					return
+				}
+				if !strings.HasPrefix(string(b), strconv.Itoa(i)+":") {
+					got <- fmt.Errorf("message %d = %.10q", i, b)
+					return
+				}
+			}
+			got <- nil
+		}()
+	}
+	waitFor(t, "all connections", func() bool {
+		h.mu.RLock()
+		defer h.mu.RUnlock()
+		return len(h.conns) == readers+stuck
+	})
+	payload := strings.Repeat("x", 64<<10) // 200 × 64 KiB: far beyond the stuck sockets' buffers
+	for i := range n {
+		h.sendToAll(outMessage{data: []byte(strconv.Itoa(i) + ":" + payload), dataType: dataText}, nil, nil)
+	}
+	for range readers {
+		if err := <-got; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestRunJobsSurvivesBlockedJobs: jobs that block (writes to clients that stopped reading)
+// do not keep the other jobs of a broadcast from running.
+func TestRunJobsSurvivesBlockedJobs(t *testing.T) {
+	for _, blocked := range []int{1, 2, 5} {
+		t.Run(strconv.Itoa(blocked)+" blocked", func(t *testing.T) {
+			release := make(chan struct{})
+			defer close(release)
+			const n = 50
+			done := make(chan int, n)
+			runJobs(n, func(i int) {
+				if i < blocked {
+					<-release
+					return
+				}
+				done <- i
+			})
+			seen := map[int]bool{}
+			timeout := time.After(10 * time.Second)
+			for len(seen) < n-blocked {
+				select {
+				case i := <-done:
+					seen[i] = true
+				case <-timeout:
+					t.Fatalf("only %d of %d unblocked jobs ran", len(seen), n-blocked)
+				}
+			}
+		})
 	}
 }
