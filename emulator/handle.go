@@ -99,9 +99,9 @@ func (c *conn) handleRequest(typ websocket.MessageType, data []byte) {
 			c.send(ackFrame(req.ackID, errName, msg))
 		}
 	}
-	if req.malformd != nil {
-		c.h.e.log.Warn("invalid client request", "hub", c.h.name, "connectionId", c.id, "type", req.typ, "error", req.malformd)
-		ack(ackBadRequest, req.malformd.Error())
+	if req.malformed != nil {
+		c.h.e.log.Warn("invalid client request", "hub", c.h.name, "connectionId", c.id, "type", req.typ, "error", req.malformed)
+		ack(ackBadRequest, req.malformed.Error())
 		return
 	}
 	switch req.typ {

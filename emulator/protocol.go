@@ -148,15 +148,15 @@ var pongFrame = frame{typ: websocket.MessageText, body: []byte(`{"type":"pong"}`
 
 // request is one decoded client request of a JSON subprotocol.
 type request struct {
-	typ      string
-	group    string
-	event    string
-	ackID    uint64
-	hasAck   bool
-	noEcho   bool
-	seq      uint64
-	payload  outMessage
-	malformd error // a well-formed frame whose fields are invalid: answered with BadRequest
+	typ       string
+	group     string
+	event     string
+	ackID     uint64
+	hasAck    bool
+	noEcho    bool
+	seq       uint64
+	payload   outMessage
+	malformed error // a well-formed frame whose fields are invalid: answered with BadRequest
 }
 
 // Errors of decodeRequest for frames that are not requests at all; the connection is closed
@@ -202,7 +202,7 @@ type wireRequest struct {
 
 // decodeRequest decodes one text frame of a JSON subprotocol. Frames that are not a JSON
 // object with a string type return an error; requests with invalid fields come back with
-// request.malformd set (and the ack id, when it was readable).
+// request.malformed set (and the ack id, when it was readable).
 func decodeRequest(b []byte) (request, error) {
 	var w wireRequest
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -213,7 +213,7 @@ func decodeRequest(b []byte) (request, error) {
 	}
 	r := request{typ: *w.Type}
 	bad := func(format string, args ...any) (request, error) {
-		r.malformd = fmt.Errorf(format, args...)
+		r.malformed = fmt.Errorf(format, args...)
 		return r, nil
 	}
 	if len(w.AckID) > 0 && string(w.AckID) != "null" {

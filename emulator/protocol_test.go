@@ -52,8 +52,8 @@ func TestDecodeRequest(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if (r.malformd != nil) != tt.wantBad {
-				t.Errorf("decodeRequest(%s) malformed = %v, want %v", tt.in, r.malformd, tt.wantBad)
+			if (r.malformed != nil) != tt.wantBad {
+				t.Errorf("decodeRequest(%s) malformed = %v, want %v", tt.in, r.malformed, tt.wantBad)
 			}
 			if r.typ != tt.wantType {
 				t.Errorf("type = %q, want %q", r.typ, tt.wantType)
@@ -123,7 +123,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		if r.typ == "" {
 			t.Fatal("decoded request without type")
 		}
-		if r.malformd != nil {
+		if r.malformed != nil {
 			return
 		}
 		switch r.typ {
