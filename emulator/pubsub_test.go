@@ -659,3 +659,23 @@ func TestRunJobsSurvivesBlockedJobs(t *testing.T) {
 		})
 	}
 }
+
+// TestReliableBufferOverflow: unacknowledged messages beyond the bound end the connection for
+// good; recovery is refused with 1008.
+func TestReliableBufferOverflow(t *testing.T) {
+	s := startEmulator(t, Config{SendQueueMessages: 5})
+	c, hello := connectJSON(t, s, "chat", protoReliableName, tokenOpts{})
+	h := s.hub("chat")
+	for i := range 5 { // the connected message has left the queue: 5 messages fit
+		h.sendToConnection(hello.ConnectionID, outMessage{data: []byte(strconv.Itoa(i)), dataType: dataText})
+		if m := read(t, c); m.SequenceID != uint64(i+1) {
+			t.Fatalf("message %d: %+v", i, m)
+		}
+	}
+	h.sendToConnection(hello.ConnectionID, outMessage{data: []byte("one too many"), dataType: dataText})
+	waitFor(t, "the connection to end", func() bool { return !h.connectionExists(hello.ConnectionID) })
+	r := dial(t, clientURL(s, "chat", url.Values{"awps_connection_id": {hello.ConnectionID}, "awps_reconnection_token": {hello.ReconnectionToken}}), protoReliableName)
+	if _, _, err := r.Read(t.Context()); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("recovery after overflow: %v, want close 1008", err)
+	}
+}
