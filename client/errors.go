@@ -3,6 +3,9 @@ package client
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors of the client. Match them with errors.Is.
@@ -60,18 +63,35 @@ func (e *AckError) retryable() bool {
 	return e.Name == AckErrorInternalServerError || e.Name == AckErrorTimeout
 }
 
+// MaxDialReasonBytes bounds [DialError.Reason]: a longer refusal reason is cut at a
+// character boundary and ends with "…". (The WebSocket library keeps at most the first 1 KiB
+// of a refused handshake's body.)
+const MaxDialReasonBytes = 512
+
 // DialError is returned by Start (and passed to OnDisconnected) when the WebSocket handshake
-// failed; StatusCode is the HTTP status of the refused upgrade, 0 when no response arrived.
+// failed; StatusCode is the HTTP status of the refused upgrade, 0 when no response arrived,
+// and Reason the refusal reason the service sent with it (for a connect handler's refusal,
+// the reason the handler gave).
 type DialError struct {
 	// StatusCode is the HTTP status of the refused upgrade; 0 when no response arrived.
 	StatusCode int
+	// Reason is the body of the refused upgrade as one line of text: control characters
+	// (line breaks included) become spaces, runs of spaces fold into one, format characters
+	// (bidirectional overrides, zero-width ones) are dropped, invalid UTF-8 becomes U+FFFD,
+	// and it is cut to [MaxDialReasonBytes]. Empty when the response had no body.
+	// It comes from the service (or from a proxy on the way): show it, do not parse it.
+	Reason string
 	// Err is the underlying error.
 	Err error
 }
 
-// Error describes the failed handshake.
+// Error describes the failed handshake: "webpubsub: connect: HTTP <status>: <reason>: <err>",
+// without the parts that are unknown.
 func (e *DialError) Error() string {
-	if e.StatusCode != 0 {
+	switch {
+	case e.StatusCode != 0 && e.Reason != "":
+		return fmt.Sprintf("webpubsub: connect: HTTP %d: %s: %v", e.StatusCode, e.Reason, e.Err)
+	case e.StatusCode != 0:
 		return fmt.Sprintf("webpubsub: connect: HTTP %d: %v", e.StatusCode, e.Err)
 	}
 	return fmt.Sprintf("webpubsub: connect: %v", e.Err)
@@ -79,3 +99,34 @@ func (e *DialError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *DialError) Unwrap() error { return e.Err }
+
+// dialReason turns the body of a refused handshake into [DialError.Reason].
+func dialReason(body []byte) string {
+	var b strings.Builder
+	space := false // a space is pending: written before the next visible character
+	for len(body) > 0 {
+		r, size := utf8.DecodeRune(body) // an invalid byte decodes as U+FFFD
+		body = body[size:]
+		switch {
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			space = b.Len() > 0
+			continue
+		case unicode.Is(unicode.Cf, r): // bidi overrides, zero-width characters
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	s := b.String()
+	if len(s) <= MaxDialReasonBytes {
+		return s
+	}
+	cut := MaxDialReasonBytes - len("…")
+	for !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

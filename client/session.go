@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -40,6 +41,9 @@ type session struct {
 	tooBig          bool // a frame exceeded ReadLimit: recovery would redeliver it
 }
 
+// maxDialBody bounds what dial reads of the body of a refused handshake.
+const maxDialBody = 1024
+
 // dial opens a WebSocket to url and starts its goroutines.
 func (c *Client) dial(ctx context.Context, url string, recovered bool) (*session, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.handshakeTimeout)
@@ -56,7 +60,10 @@ func (c *Client) dial(ctx context.Context, url string, recovered bool) (*session
 		if resp != nil {
 			de.StatusCode = resp.StatusCode
 			if resp.Body != nil {
+				// The library keeps at most 1 KiB of the body in memory; bound it anyway.
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, maxDialBody))
 				_ = resp.Body.Close()
+				de.Reason = dialReason(body)
 			}
 		}
 		return nil, de

@@ -23,11 +23,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
 	"github.com/webpubsub-go/webpubsub/client"
@@ -229,26 +227,18 @@ func run(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// handshake tries a bare WebSocket handshake with an app token that should be refused and
-// returns the status and the reason the service passed on from the connect handler. (A
-// client.Client reports the status as a *client.DialError; the bare handshake also shows the
-// body.)
+// handshake connects a client with an app token that should be refused and returns the
+// status and the reason the service passed on from the connect handler, both carried by the
+// client's *client.DialError.
 func (e *env) handshake(ctx context.Context, appToken string) (int, string, error) {
-	u, err := e.connectURL(ctx, appToken)
-	if err != nil {
-		return 0, "", err
-	}
-	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	ws, res, err := websocket.Dial(sctx, u, &websocket.DialOptions{Subprotocols: []string{string(client.ProtocolJSON)}})
+	c, err := e.dial(ctx, appToken, nil)
 	if err == nil {
-		ws.CloseNow()
+		_ = c.Stop(ctx)
 		return 0, "", errors.New("connected, want a refusal")
 	}
-	if res == nil {
+	de, ok := errors.AsType[*client.DialError](err)
+	if !ok || de.StatusCode == 0 {
 		return 0, "", err
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 1024)) // the dialer keeps at most 1 KiB
-	return res.StatusCode, strings.TrimSpace(string(body)), nil
+	return de.StatusCode, de.Reason, nil
 }
