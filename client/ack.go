@@ -8,6 +8,15 @@ type ackResult struct {
 	err        *AckError // nil on success
 }
 
+// outcome returns r as the result of an attempt (its AckID is set by the caller).
+func (r ackResult) outcome() (AckResult, error) {
+	res := AckResult{Duplicated: r.duplicated}
+	if r.err != nil {
+		return res, r.err
+	}
+	return res, nil
+}
+
 // ackManager hands out ack ids and routes each ack frame to the request waiting for it. Ack ids
 // start at 1 and grow for the life of the client (they are not reset on reconnect), so a resent
 // request reuses its id and a late ack still finds its waiter.
@@ -40,10 +49,7 @@ func (m *ackManager) register(id uint64) (uint64, <-chan ackResult, bool) {
 	}
 	ch := make(chan ackResult, 1)
 	m.waiters[id] = ch
-	select {
-	case m.registered <- struct{}{}:
-	default:
-	}
+	signal(m.registered)
 	return id, ch, true
 }
 

@@ -95,29 +95,24 @@ type handlers struct {
 func (h *handlers) dispatch(ctx context.Context, ev any) {
 	switch ev := ev.(type) {
 	case *GroupMessageEvent:
-		for _, f := range h.groupMessage {
-			f(ctx, ev)
-		}
+		callAll(ctx, h.groupMessage, ev)
 	case *ServerMessageEvent:
-		for _, f := range h.serverMessage {
-			f(ctx, ev)
-		}
+		callAll(ctx, h.serverMessage, ev)
 	case *ConnectedEvent:
-		for _, f := range h.connected {
-			f(ctx, ev)
-		}
+		callAll(ctx, h.connected, ev)
 	case *DisconnectedEvent:
-		for _, f := range h.disconnected {
-			f(ctx, ev)
-		}
+		callAll(ctx, h.disconnected, ev)
 	case *RejoinGroupFailedEvent:
-		for _, f := range h.rejoinGroupFailed {
-			f(ctx, ev)
-		}
+		callAll(ctx, h.rejoinGroupFailed, ev)
 	case *StoppedEvent:
-		for _, f := range h.stopped {
-			f(ctx, ev)
-		}
+		callAll(ctx, h.stopped, ev)
+	}
+}
+
+// callAll calls each func of fs with ev, in order.
+func callAll[F ~func(context.Context, *E), E any](ctx context.Context, fs []F, ev *E) {
+	for _, f := range fs {
+		f(ctx, ev)
 	}
 }
 
@@ -167,10 +162,7 @@ func (q *eventQueue) push(ev any) bool {
 	}
 	q.items = append(q.items, ev)
 	q.mu.Unlock()
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
+	signal(q.notify)
 	return true
 }
 
@@ -182,10 +174,7 @@ func (q *eventQueue) close(last any) {
 		q.closed = true
 	}
 	q.mu.Unlock()
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
+	signal(q.notify)
 }
 
 // run dispatches events until the queue is closed and drained.
@@ -196,10 +185,7 @@ func (q *eventQueue) run(ctx context.Context, h *handlers) {
 		batch, q.items = q.items, batch[:0]
 		closed := q.closed
 		q.mu.Unlock()
-		select {
-		case q.room <- struct{}{}:
-		default:
-		}
+		signal(q.room)
 		for i, ev := range batch {
 			q.running.Store(true)
 			h.dispatch(ctx, ev)
@@ -212,5 +198,13 @@ func (q *eventQueue) run(ctx context.Context, h *handlers) {
 		if len(batch) == 0 {
 			<-q.notify
 		}
+	}
+}
+
+// signal wakes the one waiter of ch, a channel of capacity 1, without blocking.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }

@@ -113,17 +113,8 @@ func (c *Client) SendToGroup(ctx context.Context, group string, msg Message, opt
 	if opts == nil {
 		opts = &SendToGroupOptions{}
 	}
-	if err := checkName("group", group); err != nil {
-		return SendToGroupResponse{}, err
-	}
-	if err := msg.check(); err != nil {
-		return SendToGroupResponse{}, err
-	}
 	u := &upstream{typ: frameSendToGroup, group: group, noEcho: opts.NoEcho, data: &msg}
-	if opts.FireAndForget {
-		return SendToGroupResponse{}, c.fireAndForget(ctx, u)
-	}
-	res, err := c.request(ctx, u, opts.AckID)
+	res, err := c.send(ctx, "group", group, u, opts.AckID, opts.FireAndForget)
 	return SendToGroupResponse{res}, err
 }
 
@@ -134,18 +125,24 @@ func (c *Client) SendEvent(ctx context.Context, event string, msg Message, opts 
 	if opts == nil {
 		opts = &SendEventOptions{}
 	}
-	if err := checkName("event", event); err != nil {
-		return SendEventResponse{}, err
-	}
-	if err := msg.check(); err != nil {
-		return SendEventResponse{}, err
-	}
 	u := &upstream{typ: frameEvent, event: event, data: &msg}
-	if opts.FireAndForget {
-		return SendEventResponse{}, c.fireAndForget(ctx, u)
-	}
-	res, err := c.request(ctx, u, opts.AckID)
+	res, err := c.send(ctx, "event", event, u, opts.AckID, opts.FireAndForget)
 	return SendEventResponse{res}, err
+}
+
+// send checks the name (of kind what) and the message of u, then sends u with an ack id (or
+// without one when fireAndForget).
+func (c *Client) send(ctx context.Context, what, name string, u *upstream, ackID uint64, fireAndForget bool) (AckResult, error) {
+	if err := checkName(what, name); err != nil {
+		return AckResult{}, err
+	}
+	if err := u.data.check(); err != nil {
+		return AckResult{}, err
+	}
+	if fireAndForget {
+		return AckResult{}, c.fireAndForget(ctx, u)
+	}
+	return c.request(ctx, u, ackID)
 }
 
 // checkName rejects names the service would refuse.
@@ -226,20 +223,12 @@ func (c *Client) attempt(ctx context.Context, s *session, frame []byte, ch <-cha
 	}
 	select {
 	case r := <-ch:
-		res.Duplicated = r.duplicated
-		if r.err != nil {
-			return res, r.err
-		}
-		return res, nil
+		return r.outcome()
 	case <-s.done:
 		// The ack may have been read just before the end.
 		select {
 		case r := <-ch:
-			res.Duplicated = r.duplicated
-			if r.err != nil {
-				return res, r.err
-			}
-			return res, nil
+			return r.outcome()
 		default:
 		}
 		return res, fmt.Errorf("%w: %w", ErrConnectionLost, s.err)

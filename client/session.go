@@ -204,10 +204,7 @@ func (s *session) handle(d *downstream) {
 		if c.cfg.protocol.reliable() && d.SequenceID != 0 {
 			isNew, ackNow := c.seq.receive(d.SequenceID, c.cfg.seqAckAhead)
 			if ackNow {
-				select {
-				case s.kick <- struct{}{}:
-				default:
-				}
+				signal(s.kick)
 			}
 			if !isNew {
 				return
