@@ -2,14 +2,12 @@ package emulator
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,14 +17,11 @@ import (
 	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
-// clientHubName is the service's rule for hub names.
-var clientHubName = regexp.MustCompile("^[A-Za-z][A-Za-z0-9_`,.[\\]]{0,127}$")
-
 // Query parameters of the client endpoint.
 const (
 	queryAccessToken    = "access_token"
-	queryConnectionID   = "awps_connection_id"
-	queryReconnectToken = "awps_reconnection_token"
+	queryConnectionID   = wire.QueryConnectionID
+	queryReconnectToken = wire.QueryReconnectionToken
 	queryMode           = "webpubsub_mode"
 	queryGroup          = "group"
 	modeSendEvent       = "sendEvent"
@@ -90,7 +85,7 @@ func reject(w http.ResponseWriter, he handshakeError) {
 
 // serveClient handles a WebSocket handshake on the client endpoint of hubName.
 func (e *Emulator) serveClient(w http.ResponseWriter, r *http.Request, hubName string) {
-	if !clientHubName.MatchString(hubName) {
+	if !hubNamePattern.MatchString(hubName) {
 		reject(w, handshakeError{http.StatusBadRequest, "invalid hub name"})
 		return
 	}
@@ -277,12 +272,7 @@ func (e *Emulator) serveClient(w http.ResponseWriter, r *http.Request, hubName s
 // reported after the upgrade with close status 1008, as the service does.
 func (e *Emulator) recoverClient(w http.ResponseWriter, r *http.Request, hubName, connID, token string) {
 	c := e.hub(hubName).lookup(connID)
-	ok := c != nil && c.proto == protoReliable && token != ""
-	if ok {
-		c.mu.Lock()
-		ok = subtle.ConstantTimeCompare([]byte(token), []byte(c.token)) == 1 && !c.ended
-		c.mu.Unlock()
-	}
+	ok := c != nil && c.recoverable(token)
 	var protos []string
 	if ok {
 		protos = []string{c.subprotocol}

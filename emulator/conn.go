@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"runtime"
 	"strconv"
@@ -74,7 +75,8 @@ type conn struct {
 	endHow    endKind
 	token     string // reconnection token (reliable)
 	recovery  *time.Timer
-	state     string // ce-connectionState
+	detached  time.Time // when the WebSocket of a recoverable connection dropped (e.now)
+	state     string    // ce-connectionState
 	acks      ackSet
 	asyncTail chan struct{} // closed when the last non-blocking upstream event finished
 
@@ -301,6 +303,7 @@ func (c *conn) detach(ws *websocket.Conn, err error) {
 	status := websocket.CloseStatus(err)
 	window := c.h.e.cfg.RecoveryWindow
 	if c.proto == protoReliable && window > 0 && status != websocket.StatusNormalClosure && status != websocket.StatusGoingAway {
+		c.detached = c.h.e.now()
 		c.recovery = time.AfterFunc(window, func() {
 			c.end("The connection was not recovered in time.", closeByClient)
 		})
@@ -493,7 +496,13 @@ func writeFrame(ctx context.Context, ws *websocket.Conn, f frame, scratch *[]byt
 	return ws.Write(ctx, f.typ, b)
 }
 
-// drop closes the connection's WebSocket without a close frame, as a network failure would.
+// errDropped is the read error a dropped WebSocket is detached with.
+var errDropped = errors.New("webpubsub: the WebSocket was dropped")
+
+// drop closes the connection's WebSocket without a close frame, as a network failure would,
+// and detaches it at once (the read loop notices the closed socket later and finds it
+// detached): when drop returns, the connection is either recoverable or ended, as the
+// configuration says.
 func (c *conn) drop() bool {
 	c.mu.Lock()
 	ws := c.ws
@@ -502,7 +511,27 @@ func (c *conn) drop() bool {
 		return false
 	}
 	_ = ws.CloseNow()
+	c.detach(ws, errDropped)
 	return true
+}
+
+// recoverable reports whether a recovery request with token may take over the connection
+// now: the connection is reliable and not ended, recovery is enabled, the token is the
+// current one, and a detached connection is still within the recovery window (measured from
+// the drop, whether or not the window timer has run yet). A connection whose WebSocket still
+// looks alive is recoverable too: the client may notice a broken network before the
+// emulator does.
+func (c *conn) recoverable(token string) bool {
+	window := c.h.e.cfg.RecoveryWindow
+	if c.proto != protoReliable || window <= 0 || token == "" {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended || subtle.ConstantTimeCompare([]byte(token), []byte(c.token)) != 1 {
+		return false
+	}
+	return c.ws != nil || c.h.e.now().Sub(c.detached) < window
 }
 
 // ackSet remembers the ack ids a connection used, bounded to the most recent maxAckIDs.

@@ -13,6 +13,18 @@
 // handler for any listener (set [Config.Endpoint] to the URL clients use). The program
 // cmd/webpubsub-emulator wraps it with flags and environment variables.
 //
+// A Server stops when the context given to Start ends, ending every connection: the app's
+// upstream gets a disconnected event for each (the REST API keeps answering until they are
+// done). An app that stops on the same context may be gone by then; pass
+// context.WithoutCancel(ctx) to Start and call [Server.Close] last to choose the order.
+//
+// # Authentication
+//
+// Client and REST tokens are HS256 JWTs signed with [Config.AccessKey] (or
+// [Config.SecondaryAccessKey]). Microsoft Entra ID tokens on the REST API cannot be verified
+// offline and are refused unless [Config.InsecureAcceptBearerTokens] is set, which accepts
+// them WITHOUT signature verification (development only).
+//
 // # Hubs
 //
 // Each hub is described by a service.HubSettings: event handlers evaluated in order (URL

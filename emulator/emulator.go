@@ -33,6 +33,11 @@ const (
 	DefaultMaxStateSize      = 8 << 10
 )
 
+// DefaultBearerTokenAudiences is the default of [Config.BearerTokenAudiences]: the audience
+// of a Microsoft Entra ID token requested for the Web PubSub scope
+// (https://webpubsub.azure.com/.default, the scope every SDK uses).
+var DefaultBearerTokenAudiences = []string{"https://webpubsub.azure.com"}
+
 // Config configures an [Emulator]. The zero value is valid: every field has a documented
 // default.
 type Config struct {
@@ -82,8 +87,11 @@ type Config struct {
 	SendQueueBytes int64
 
 	// RecoveryWindow is how long a reliable connection whose WebSocket dropped stays
-	// recoverable. Default [DefaultRecoveryWindow]; values below 30 s are raised to 30 s unless
-	// negative (negative disables recovery).
+	// recoverable. Default [DefaultRecoveryWindow] (0 means the default); values between 0
+	// and 30 s are raised to 30 s; a negative value disables recovery: a reliable connection
+	// then ends when its WebSocket drops, like any other. A recovery request is refused
+	// (close 1008) when recovery is disabled or more than RecoveryWindow passed since the
+	// drop, whether or not the emulator has noticed the drop yet.
 	RecoveryWindow time.Duration
 
 	// KeepAliveInterval is the interval of the WebSocket pings the emulator sends; a client
@@ -94,6 +102,21 @@ type Config struct {
 	// MaxConnections bounds the concurrent connections (live and recoverable) of the whole
 	// emulator; handshakes over it get 429. Default [DefaultMaxConnections].
 	MaxConnections int
+
+	// InsecureAcceptBearerTokens makes the REST API accept Microsoft Entra ID access tokens
+	// (what service.NewClient with an azcore.TokenCredential sends) WITHOUT VERIFYING THEIR
+	// SIGNATURE: the emulator cannot reach Entra ID to check them, so any well-formed JWT
+	// whose aud is one of [Config.BearerTokenAudiences] and whose exp (required) and nbf are
+	// current is let through, with every permission. Anyone who can reach the emulator can
+	// then forge such a token. Off by default: tokens signed with the access key are always
+	// accepted, Entra tokens are refused with 401 and a message naming this field. The first
+	// accepted bearer token is logged at Warn level.
+	InsecureAcceptBearerTokens bool
+
+	// BearerTokenAudiences are the aud values accepted with InsecureAcceptBearerTokens,
+	// compared case-insensitively and without trailing slashes. Default
+	// [DefaultBearerTokenAudiences].
+	BearerTokenAudiences []string
 
 	// MaxStateSize bounds the connection state (ce-connectionState) an upstream may set, in
 	// bytes. A larger state makes the upstream answer count as failed. Default
@@ -118,6 +141,8 @@ type Emulator struct {
 	nconns   int // live and recoverable connections, guarded by mu
 
 	keepAliveRunning bool // guarded by mu
+
+	bearerWarn sync.Once // the Warn of the first accepted unverified bearer token
 
 	validMu   sync.Mutex
 	validated map[string]bool // abuse-protection results per validation URL
@@ -186,6 +211,9 @@ func New(cfg *Config) (*Emulator, error) {
 	}
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections
+	}
+	if len(c.BearerTokenAudiences) == 0 {
+		c.BearerTokenAudiences = DefaultBearerTokenAudiences
 	}
 	if c.MaxStateSize <= 0 {
 		c.MaxStateSize = DefaultMaxStateSize

@@ -173,7 +173,7 @@ func (c *conn) publish(group string, m outMessage, noEcho bool) {
 		excluded = []string{c.id}
 	}
 	h.mu.RLock()
-	rs := selectLocked(h.groups[group], excluded, nil)
+	rs := membersLocked(h.groups[group], excluded, nil)
 	h.mu.RUnlock()
 	broadcast(rs, newDelivery(fromGroup, group, c.userID, m))
 }

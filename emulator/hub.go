@@ -1,9 +1,33 @@
 package emulator
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
+
+// hubNamePattern is the service's hub name rule, applied by the client endpoint and the
+// REST API alike.
+var hubNamePattern = regexp.MustCompile("^[A-Za-z][A-Za-z0-9_`,.[\\]]{0,127}$")
+
+// maxGroupName is the longest group name, in characters.
+const maxGroupName = 1024
+
+// checkGroupName applies the service's group name rule: 1–1024 characters, not only
+// whitespace.
+func checkGroupName(g string) error {
+	n := utf8.RuneCountInString(g)
+	if n == 0 || n > maxGroupName {
+		return fmt.Errorf("group name must have 1 to %d characters", maxGroupName)
+	}
+	if strings.TrimSpace(g) == "" {
+		return errors.New("group name must not be only whitespace")
+	}
+	return nil
+}
 
 // hub is the connection and group state of one hub. Its mutex guards the maps and every
 // conn.groups set; a conn's own fields are guarded by the conn's mutex. Lock order: hub.mu

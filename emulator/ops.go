@@ -1,6 +1,10 @@
 package emulator
 
-import "slices"
+import (
+	"iter"
+	"maps"
+	"slices"
+)
 
 // The hub state operations behind the REST API. Every operation is safe for concurrent use;
 // sends never block on a slow receiver (see conn.enqueue).
@@ -26,10 +30,11 @@ type groupMember struct {
 	connectionID, userID string
 }
 
-// selectLocked returns the members of set that are not excluded and pass f.
-func selectLocked(set map[*conn]struct{}, excluded []string, f filterFunc) []*conn {
-	out := make([]*conn, 0, len(set))
-	for c := range set {
+// selectLocked returns the connections of cs (n of them, a capacity hint) that are not
+// excluded and pass f.
+func selectLocked(cs iter.Seq[*conn], n int, excluded []string, f filterFunc) []*conn {
+	out := make([]*conn, 0, n)
+	for c := range cs {
 		if len(excluded) > 0 && slices.Contains(excluded, c.id) {
 			continue
 		}
@@ -43,17 +48,40 @@ func selectLocked(set map[*conn]struct{}, excluded []string, f filterFunc) []*co
 
 // allLocked returns every connection of the hub that is not excluded and passes f.
 func (h *hub) allLocked(excluded []string, f filterFunc) []*conn {
-	out := make([]*conn, 0, len(h.conns))
-	for _, c := range h.conns {
-		if len(excluded) > 0 && slices.Contains(excluded, c.id) {
-			continue
+	return selectLocked(maps.Values(h.conns), len(h.conns), excluded, f)
+}
+
+// membersLocked returns the members of a connection set (a group's or a user's) that are not
+// excluded and pass f.
+func membersLocked(set map[*conn]struct{}, excluded []string, f filterFunc) []*conn {
+	return selectLocked(maps.Keys(set), len(set), excluded, f)
+}
+
+// changeGroups makes every connection sel returns (called under the hub lock) join (join)
+// or leave each of groups, and sends the presence events of the changes. With join false and
+// groups nil, each connection leaves every group it is in.
+func (h *hub) changeGroups(sel func() []*conn, groups []string, join bool) {
+	h.mu.Lock()
+	var changes []membership
+	for _, c := range sel() {
+		gs := groups
+		if gs == nil && !join {
+			gs = slices.Collect(maps.Keys(c.groups))
 		}
-		if f != nil && !f(targetLocked(c)) {
-			continue
+		for _, g := range gs {
+			changed := false
+			if join {
+				changed = h.joinLocked(g, c)
+			} else {
+				changed = h.leaveLocked(g, c)
+			}
+			if changed {
+				changes = append(changes, membership{c, g, join})
+			}
 		}
-		out = append(out, c)
 	}
-	return out
+	h.mu.Unlock()
+	h.presence(changes)
 }
 
 // broadcast delivers d to every receiver and ends the receivers whose queues overflowed.
@@ -83,14 +111,14 @@ func (h *hub) sendToAll(m outMessage, excluded []string, f filterFunc) {
 
 func (h *hub) sendToUser(userID string, m outMessage, f filterFunc) {
 	h.mu.RLock()
-	rs := selectLocked(h.users[userID], nil, f)
+	rs := membersLocked(h.users[userID], nil, f)
 	h.mu.RUnlock()
 	broadcast(rs, newDelivery(fromServer, "", "", m))
 }
 
 func (h *hub) sendToGroup(group string, m outMessage, excluded []string, f filterFunc) {
 	h.mu.RLock()
-	rs := selectLocked(h.groups[group], excluded, f)
+	rs := membersLocked(h.groups[group], excluded, f)
 	h.mu.RUnlock()
 	broadcast(rs, newDelivery(fromGroup, group, "", m))
 }
@@ -140,7 +168,7 @@ func (h *hub) closeAll(excluded []string, reason string) {
 
 func (h *hub) closeUser(userID string, excluded []string, reason string) {
 	h.mu.RLock()
-	rs := selectLocked(h.users[userID], excluded, nil)
+	rs := membersLocked(h.users[userID], excluded, nil)
 	h.mu.RUnlock()
 	for _, c := range rs {
 		c.end(reason, closeNormal)
@@ -149,7 +177,7 @@ func (h *hub) closeUser(userID string, excluded []string, reason string) {
 
 func (h *hub) closeGroup(group string, excluded []string, reason string) {
 	h.mu.RLock()
-	rs := selectLocked(h.groups[group], excluded, nil)
+	rs := membersLocked(h.groups[group], excluded, nil)
 	h.mu.RUnlock()
 	for _, c := range rs {
 		c.end(reason, closeNormal)
@@ -173,95 +201,41 @@ func (h *hub) addConnectionToGroup(group, connID string) bool {
 }
 
 func (h *hub) removeConnectionFromGroup(group, connID string) {
-	h.mu.Lock()
-	c := h.conns[connID]
-	left := c != nil && h.leaveLocked(group, c)
-	h.mu.Unlock()
-	if left {
-		h.presence([]membership{{c, group, false}})
-	}
+	h.changeGroups(func() []*conn { return h.connLocked(connID) }, []string{group}, false)
 }
 
 func (h *hub) removeConnectionFromAllGroups(connID string) {
-	h.mu.Lock()
-	c := h.conns[connID]
-	var changes []membership
-	if c != nil {
-		for g := range c.groups {
-			h.leaveLocked(g, c)
-			changes = append(changes, membership{c, g, false})
-		}
-	}
-	h.mu.Unlock()
-	h.presence(changes)
+	h.changeGroups(func() []*conn { return h.connLocked(connID) }, nil, false)
 }
 
-// addUserToGroup adds the user's current connections to group. (The service also remembers
-// the membership for the user's later connections; the emulator does not, see
-// docs/emulator.md.)
+// addUserToGroup adds the user's current connections to group. Connections the user opens
+// later are not added (see docs/emulator.md, "addUserToGroup").
 func (h *hub) addUserToGroup(group, userID string) {
-	h.mu.Lock()
-	var changes []membership
-	for c := range h.users[userID] {
-		if h.joinLocked(group, c) {
-			changes = append(changes, membership{c, group, true})
-		}
-	}
-	h.mu.Unlock()
-	h.presence(changes)
+	h.changeGroups(func() []*conn { return membersLocked(h.users[userID], nil, nil) }, []string{group}, true)
 }
 
 func (h *hub) removeUserFromGroup(group, userID string) {
-	h.mu.Lock()
-	var changes []membership
-	for c := range h.users[userID] {
-		if h.leaveLocked(group, c) {
-			changes = append(changes, membership{c, group, false})
-		}
-	}
-	h.mu.Unlock()
-	h.presence(changes)
+	h.changeGroups(func() []*conn { return membersLocked(h.users[userID], nil, nil) }, []string{group}, false)
 }
 
 func (h *hub) removeUserFromAllGroups(userID string) {
-	h.mu.Lock()
-	var changes []membership
-	for c := range h.users[userID] {
-		for g := range c.groups {
-			h.leaveLocked(g, c)
-			changes = append(changes, membership{c, g, false})
-		}
-	}
-	h.mu.Unlock()
-	h.presence(changes)
+	h.changeGroups(func() []*conn { return membersLocked(h.users[userID], nil, nil) }, nil, false)
 }
 
 func (h *hub) addConnectionsToGroups(groups []string, f filterFunc) {
-	h.mu.Lock()
-	var changes []membership
-	for _, c := range h.allLocked(nil, f) {
-		for _, g := range groups {
-			if h.joinLocked(g, c) {
-				changes = append(changes, membership{c, g, true})
-			}
-		}
-	}
-	h.mu.Unlock()
-	h.presence(changes)
+	h.changeGroups(func() []*conn { return h.allLocked(nil, f) }, groups, true)
 }
 
 func (h *hub) removeConnectionsFromGroups(groups []string, f filterFunc) {
-	h.mu.Lock()
-	var changes []membership
-	for _, c := range h.allLocked(nil, f) {
-		for _, g := range groups {
-			if h.leaveLocked(g, c) {
-				changes = append(changes, membership{c, g, false})
-			}
-		}
+	h.changeGroups(func() []*conn { return h.allLocked(nil, f) }, groups, false)
+}
+
+// connLocked returns connection connID as a one-element list (none when it does not exist).
+func (h *hub) connLocked(connID string) []*conn {
+	if c := h.conns[connID]; c != nil {
+		return []*conn{c}
 	}
-	h.mu.Unlock()
-	h.presence(changes)
+	return nil
 }
 
 // grantPermission grants permission ("sendToGroup" or "joinLeaveGroup") on targetGroup ("" =

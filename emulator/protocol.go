@@ -46,9 +46,6 @@ const (
 	reqPing        = "ping"
 )
 
-// maxGroupName is the longest group name, in characters.
-const maxGroupName = 1024
-
 // delivery is one message encoded once for every kind of receiver.
 type delivery struct {
 	plain frame  // for plain WebSocket clients
@@ -301,17 +298,4 @@ func decodePayload(dataType string, data json.RawMessage) (outMessage, error) {
 	default:
 		return outMessage{}, fmt.Errorf("unknown dataType %q", dataType)
 	}
-}
-
-// checkGroupName applies the service's group name rule: 1–1024 characters, not only
-// whitespace.
-func checkGroupName(g string) error {
-	n := utf8.RuneCountInString(g)
-	if n == 0 || n > maxGroupName {
-		return fmt.Errorf("group name must have 1 to %d characters", maxGroupName)
-	}
-	if strings.TrimSpace(g) == "" {
-		return errors.New("group name must not be only whitespace")
-	}
-	return nil
 }

@@ -4,11 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // The REST API (the data plane of the service, see docs/emulator.md "REST API").
@@ -37,12 +34,6 @@ const (
 // MaxRESTBodySize bounds the JSON bodies of :addToGroups and :removeFromGroups, in bytes.
 // Message bodies of the send operations are bounded by [Config.MaxMessageSize] instead.
 const MaxRESTBodySize = 1 << 20
-
-// hubNamePattern is the service's hub name rule.
-var hubNamePattern = regexp.MustCompile("^[A-Za-z][A-Za-z0-9_`,.[\\]]{0,127}$")
-
-// maxGroupNameLength is the longest group name the service accepts, in characters.
-const maxGroupNameLength = 1024
 
 // restParams are the path parameters of a hub operation, unescaped.
 type restParams struct {
@@ -212,12 +203,8 @@ func (c *restCall) prepare() bool {
 
 const msgInvalidGroupName = "Invalid group name. Valid group name should be in between 1 and 1024 characters long."
 
-// validGroupName applies the service's group name rule: 1 to 1024 characters, not only
-// white space.
-func validGroupName(g string) bool {
-	n := utf8.RuneCountInString(g)
-	return n >= 1 && n <= maxGroupNameLength && strings.IndexFunc(g, func(r rune) bool { return !unicode.IsSpace(r) }) >= 0
-}
+// validGroupName reports whether g passes [checkGroupName].
+func validGroupName(g string) bool { return checkGroupName(g) == nil }
 
 // checkAPIVersion requires a known api-version query parameter.
 func (c *restCall) checkAPIVersion() bool {

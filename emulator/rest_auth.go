@@ -2,9 +2,12 @@ package emulator
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // authenticate checks the access-key JWT of a hub operation: "Authorization: Bearer
@@ -16,11 +19,63 @@ func (c *restCall) authenticate() bool {
 		c.unauthorized(ErrTokenMissing)
 		return false
 	}
-	if _, err := c.e.verifyToken(token, c.restAudiences()...); err != nil {
-		c.unauthorized(err)
-		return false
+	_, err := c.e.verifyToken(token, c.restAudiences()...)
+	if err == nil {
+		return true
 	}
-	return true
+	entra, entraErr := c.e.verifyBearerToken(token)
+	switch {
+	case entraErr == nil && c.e.cfg.InsecureAcceptBearerTokens:
+		c.e.bearerWarn.Do(func() {
+			c.e.log.Warn("INSECURE: accepted a Microsoft Entra ID bearer token WITHOUT verifying its signature (Config.InsecureAcceptBearerTokens); never expose this emulator",
+				"hub", c.hubName, "oid", entra["oid"], "appid", entra["appid"])
+		})
+		return true
+	case entraErr == nil:
+		err = ErrBearerTokenRefused
+	case c.e.cfg.InsecureAcceptBearerTokens && (errors.Is(err, ErrTokenSignature) || errors.Is(err, ErrTokenMalformed)):
+		// Not an access-key token: say why it fails as an Entra token.
+		err = fmt.Errorf("%w: %w", errBearerRejected, entraErr)
+	}
+	c.unauthorized(err)
+	return false
+}
+
+// ErrBearerTokenRefused: a REST call carried a Microsoft Entra ID token (its aud is one of
+// [Config.BearerTokenAudiences]) but [Config.InsecureAcceptBearerTokens] is off.
+var ErrBearerTokenRefused = errors.New("webpubsub: Microsoft Entra ID tokens are not accepted (the emulator cannot verify them; see Config.InsecureAcceptBearerTokens)")
+
+// errBearerRejected marks a token rejected as a Microsoft Entra ID token.
+var errBearerRejected = errors.New("webpubsub: Microsoft Entra ID token rejected")
+
+// verifyBearerToken checks what the emulator can of a Microsoft Entra ID token without
+// reaching Entra ID: a well-formed JWT (any algorithm; the signature is NOT verified), exp
+// present and current, nbf current (both with [TokenClockSkew]), and aud one of
+// Config.BearerTokenAudiences. Errors wrap one of the ErrToken* sentinels.
+func (e *Emulator) verifyBearerToken(token string) (jwt.MapClaims, error) {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTokenMalformed, err)
+	}
+	v := jwt.NewValidator(jwt.WithLeeway(TokenClockSkew), jwt.WithExpirationRequired(), jwt.WithTimeFunc(e.now))
+	if err := v.Validate(claims); err != nil {
+		if errors.Is(err, jwt.ErrTokenNotValidYet) {
+			return nil, fmt.Errorf("%w: %v", ErrTokenNotYetValid, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrTokenExpired, err)
+	}
+	auds, err := claims.GetAudience()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTokenAudience, err)
+	}
+	for _, a := range auds {
+		for _, want := range e.cfg.BearerTokenAudiences {
+			if strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(want, "/")) {
+				return claims, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: got %q", ErrTokenAudience, auds)
 }
 
 // bearerToken extracts the token of a Bearer authorization header (scheme
@@ -53,6 +108,10 @@ func (c *restCall) restAudiences() []string {
 func (c *restCall) unauthorized(err error) {
 	reason := "The access token is invalid."
 	switch {
+	case errors.Is(err, errBearerRejected):
+		reason = "The token is neither signed with an access key nor an acceptable Microsoft Entra ID token: " + err.Error()
+	case errors.Is(err, ErrBearerTokenRefused):
+		reason = "The access token is a Microsoft Entra ID token, which the emulator cannot verify. Use the access key (connection string), or start the emulator with Config.InsecureAcceptBearerTokens (-insecure-accept-bearer-tokens) to accept such tokens unverified."
 	case errors.Is(err, ErrTokenMissing):
 		reason = "The request has no access token: send Authorization: Bearer <JWT signed with the access key>."
 	case errors.Is(err, ErrTokenExpired):

@@ -15,7 +15,7 @@ import (
 func TestRESTBadRequests(t *testing.T) {
 	env := newRESTEnv(t, Config{MaxMessageSize: 16})
 	const v = "api-version=2024-12-01"
-	longGroup := strings.Repeat("g", maxGroupNameLength+1)
+	longGroup := strings.Repeat("g", maxGroupName+1)
 
 	tests := []struct {
 		name        string

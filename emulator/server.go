@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,11 +21,24 @@ type Server struct {
 	closeOnce sync.Once
 	closeErr  error
 	stop      chan struct{}
+	draining  atomic.Bool // Close has begun: handshakes are refused, REST calls still served
 }
 
 // Start listens on 127.0.0.1 and serves an Emulator for cfg until ctx ends or Close is
 // called. The port is the one of cfg.Endpoint when it names 127.0.0.1, localhost or [::1]
 // with a port; otherwise any free port, and Endpoint is set to http://127.0.0.1:<port>.
+//
+// When ctx ends, the server closes itself as [Server.Close] does: every connection ends, so
+// the app's upstream gets a disconnected event for each. The REST API keeps answering until
+// those events are done, so service calls made by disconnected handlers succeed; but an app
+// that stops its own HTTP server on the same ctx may no longer be there to receive the
+// events (they fail and are logged). To control the order, give Start a context that does
+// not end with the app's, context.WithoutCancel(ctx), and call Close after the app stopped
+// using the emulator:
+//
+//	emu, err := emulator.Start(context.WithoutCancel(ctx), cfg)
+//	…
+//	defer emu.Close()
 func Start(ctx context.Context, cfg *Config) (*Server, error) {
 	var c Config
 	if cfg != nil {
@@ -63,10 +78,10 @@ func Start(ctx context.Context, cfg *Config) (*Server, error) {
 	}
 	s := &Server{
 		Emulator: e,
-		srv:      &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second},
 		url:      c.Endpoint,
 		stop:     make(chan struct{}),
 	}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	go func() {
 		select {
@@ -90,14 +105,27 @@ func mustPort(endpoint string) string {
 // URL returns the base URL the server listens on, e.g. http://127.0.0.1:40123.
 func (s *Server) URL() string { return s.url }
 
-// Close stops listening, ends every connection (close 1000, reason "The service is shutting
-// down."), waits up to the upstream timeout for pending upstream events, and returns.
-// It is safe to call more than once.
+// serveHTTP refuses client handshakes once Close has begun and serves everything else.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() && !strings.HasPrefix(r.URL.EscapedPath(), "/api") {
+		http.Error(w, "The service is shutting down.", http.StatusServiceUnavailable)
+		return
+	}
+	s.Emulator.ServeHTTP(w, r)
+}
+
+// Close shuts the server down in an order that lets the app finish cleanly: new client
+// handshakes are refused (503), every connection ends (close 1000, reason "The service is
+// shutting down."), the upstream events this causes are awaited (up to
+// [Config.UpstreamTimeout]) while the REST API keeps answering, so that disconnected
+// handlers calling the service succeed; then the listener closes. It is safe to call more
+// than once and from several goroutines (later calls wait for the first).
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
-		s.closeErr = s.srv.Close()
+		s.draining.Store(true)
 		s.Emulator.Shutdown()
+		s.closeErr = s.srv.Close()
 	})
 	return s.closeErr
 }

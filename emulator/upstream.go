@@ -96,9 +96,9 @@ func (e *Emulator) validate(ctx context.Context, h service.EventHandler, hub str
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUpstreamValidation, err)
 	}
-	req.Header[wire.HeaderRequestOrigin] = []string{e.origin()}
-	req.Header[wire.HeaderAwpsVersion] = []string{wire.AwpsVersion}
-	req.Header[wire.HeaderHub] = []string{hub}
+	req.Header.Set(wire.HeaderRequestOrigin, e.origin())
+	req.Header.Set(wire.HeaderAwpsVersion, wire.AwpsVersion)
+	req.Header.Set(wire.HeaderHub, hub)
 	resp, err := e.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrUpstreamValidation, u, err)
@@ -162,26 +162,26 @@ func (e *Emulator) post(ctx context.Context, h service.EventHandler, ceType, eve
 		return nil, fmt.Errorf("%w: %v", ErrUpstreamUnreachable, err)
 	}
 	hdr := req.Header
-	hdr["Content-Type"] = []string{contentType}
-	hdr[wire.HeaderRequestOrigin] = []string{e.origin()}
-	hdr[wire.HeaderAwpsVersion] = []string{wire.AwpsVersion}
-	hdr[wire.HeaderSpecVersion] = []string{wire.SpecVersion}
-	hdr[wire.HeaderType] = []string{ceType}
-	hdr[wire.HeaderSource] = []string{"/hubs/" + hd.hub + "/client/" + hd.connID}
-	hdr[wire.HeaderID] = []string{newID(12)}
-	hdr[wire.HeaderTime] = []string{e.now().UTC().Format(time.RFC3339)}
-	hdr[wire.HeaderHub] = []string{hd.hub}
-	hdr[wire.HeaderConnectionID] = []string{hd.connID}
-	hdr[wire.HeaderEventName] = []string{event}
-	hdr[wire.HeaderSignature] = []string{wire.Sign(hd.connID, e.keys...)}
+	hdr.Set("Content-Type", contentType)
+	hdr.Set(wire.HeaderRequestOrigin, e.origin())
+	hdr.Set(wire.HeaderAwpsVersion, wire.AwpsVersion)
+	hdr.Set(wire.HeaderSpecVersion, wire.SpecVersion)
+	hdr.Set(wire.HeaderType, ceType)
+	hdr.Set(wire.HeaderSource, "/hubs/"+hd.hub+"/client/"+hd.connID)
+	hdr.Set(wire.HeaderID, newID(12))
+	hdr.Set(wire.HeaderTime, e.now().UTC().Format(time.RFC3339))
+	hdr.Set(wire.HeaderHub, hd.hub)
+	hdr.Set(wire.HeaderConnectionID, hd.connID)
+	hdr.Set(wire.HeaderEventName, event)
+	hdr.Set(wire.HeaderSignature, wire.Sign(hd.connID, e.keys...))
 	if hd.userID != "" {
-		hdr[wire.HeaderUserID] = []string{hd.userID}
+		hdr.Set(wire.HeaderUserID, hd.userID)
 	}
 	if hd.subprotocol != "" {
-		hdr[wire.HeaderSubprotocol] = []string{hd.subprotocol}
+		hdr.Set(wire.HeaderSubprotocol, hd.subprotocol)
 	}
 	if hd.state != "" {
-		hdr[wire.HeaderConnectionState] = []string{hd.state}
+		hdr.Set(wire.HeaderConnectionState, hd.state)
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {

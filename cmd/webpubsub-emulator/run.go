@@ -29,6 +29,9 @@ type options struct {
 	anonymous string
 	config    string
 	logLevel  string
+	// insecureBearer accepts Microsoft Entra ID tokens on the REST API without verifying
+	// them (emulator.Config.InsecureAcceptBearerTokens).
+	insecureBearer bool
 }
 
 type multiFlag []string
@@ -51,6 +54,8 @@ func parseOptions(args []string, env func(string) string, stderr io.Writer) (opt
 	fs.StringVar(&o.anonymous, "anonymous", "", "comma-separated hubs allowing anonymous connections")
 	fs.StringVar(&o.config, "config", "", "JSON file with an array of hub settings")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default info)")
+	fs.BoolVar(&o.insecureBearer, "insecure-accept-bearer-tokens", false,
+		"INSECURE: accept Microsoft Entra ID bearer tokens on the REST API WITHOUT verifying their signature (aud https://webpubsub.azure.com, exp current); loopback development only")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -72,6 +77,15 @@ func parseOptions(args []string, env func(string) string, stderr io.Writer) (opt
 	fromEnv("anonymous", "WEBPUBSUB_EMULATOR_ANONYMOUS", &o.anonymous)
 	fromEnv("config", "WEBPUBSUB_EMULATOR_CONFIG", &o.config)
 	fromEnv("log-level", "WEBPUBSUB_EMULATOR_LOG_LEVEL", &o.logLevel)
+	if !set["insecure-accept-bearer-tokens"] {
+		if v := env("WEBPUBSUB_EMULATOR_INSECURE_ACCEPT_BEARER_TOKENS"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return o, fmt.Errorf("WEBPUBSUB_EMULATOR_INSECURE_ACCEPT_BEARER_TOKENS: %w", err)
+			}
+			o.insecureBearer = b
+		}
+	}
 	if !set["port"] && !set["addr"] && o.addr == "" {
 		if v := env("WEBPUBSUB_EMULATOR_PORT"); v != "" {
 			p, err := strconv.Atoi(v)
@@ -219,9 +233,13 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		}
 		endpoint = "http://" + net.JoinHostPort(host, port)
 	}
-	emu, err := emulator.New(&emulator.Config{Endpoint: endpoint, AccessKey: o.key, Hubs: hubs, Logger: logger})
+	emu, err := emulator.New(&emulator.Config{Endpoint: endpoint, AccessKey: o.key, Hubs: hubs, Logger: logger,
+		InsecureAcceptBearerTokens: o.insecureBearer})
 	if err != nil {
 		return err
+	}
+	if o.insecureBearer {
+		logger.Warn("INSECURE: -insecure-accept-bearer-tokens is on: the REST API accepts Microsoft Entra ID tokens WITHOUT verifying their signature; anyone reaching " + endpoint + " can forge one")
 	}
 	for _, h := range hubs {
 		logger.Info("hub configured", "hub", h.Hub, "anonymous", h.AllowAnonymous, "eventHandlers", len(h.EventHandlers),

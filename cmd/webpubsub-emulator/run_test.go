@@ -75,6 +75,34 @@ func TestParseOptionsEnv(t *testing.T) {
 			}
 		})
 	}
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want bool
+	}{
+		{nil, "", false},
+		{[]string{"-insecure-accept-bearer-tokens"}, "", true},
+		{nil, "true", true},
+		{[]string{"-insecure-accept-bearer-tokens=false"}, "1", false},
+	} {
+		o, err := parseOptions(tc.args, func(k string) string {
+			if k == "WEBPUBSUB_EMULATOR_INSECURE_ACCEPT_BEARER_TOKENS" {
+				return tc.env
+			}
+			return ""
+		}, io.Discard)
+		if err != nil || o.insecureBearer != tc.want {
+			t.Errorf("parseOptions(%q, env %q): insecureBearer %v, %v; want %v", tc.args, tc.env, o.insecureBearer, err, tc.want)
+		}
+	}
+	if _, err := parseOptions(nil, func(k string) string {
+		if k == "WEBPUBSUB_EMULATOR_INSECURE_ACCEPT_BEARER_TOKENS" {
+			return "maybe"
+		}
+		return ""
+	}, io.Discard); err == nil {
+		t.Error("WEBPUBSUB_EMULATOR_INSECURE_ACCEPT_BEARER_TOKENS=maybe accepted")
+	}
 	if _, err := parseOptions([]string{"-port", "70000"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Error("port 70000 accepted")
 	}

@@ -84,3 +84,10 @@ const (
 // DefaultHandlerPath is the path, with the hub name substituted for {hub}, under which
 // the official JavaScript handler mounts a hub; we use the same default.
 const DefaultHandlerPath = "/api/webpubsub/hubs/{hub}/"
+
+// Query parameters of the client endpoint that recover a reliable connection: the id of
+// the dropped connection and the reconnection token of its last connected system message.
+const (
+	QueryConnectionID      = "awps_connection_id"
+	QueryReconnectionToken = "awps_reconnection_token"
+)
