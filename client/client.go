@@ -10,18 +10,14 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
 // URLFunc returns a client access URL (ws:// or wss://, with its access token). The client
 // calls it for every new connection, so it can fetch a fresh token, typically from the app's
 // negotiate endpoint. It is not called to recover a connection.
 type URLFunc func(ctx context.Context) (string, error)
-
-// Recovery query parameters (client-protocol.md §5.3).
-const (
-	queryConnectionID      = "awps_connection_id"
-	queryReconnectionToken = "awps_reconnection_token"
-)
 
 // Client is a WebSocket client of a Web PubSub hub speaking a JSON PubSub subprotocol. Create
 // one with [New] or [NewWithURLFunc], register handler funcs, then call [Client.Start].
@@ -406,9 +402,9 @@ func (c *Client) recover(r *run, s *session) *session {
 	if err != nil {
 		return nil
 	}
-	q := u.Query()
-	q.Set(queryConnectionID, connID)
-	q.Set(queryReconnectionToken, token)
+	q := u.Query() // the recovery URL: client-protocol.md §5.3
+	q.Set(wire.QueryConnectionID, connID)
+	q.Set(wire.QueryReconnectionToken, token)
 	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(r.ctx, c.cfg.recoveryWindow)
 	defer cancel()
