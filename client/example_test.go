@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http/httptest"
 
 	"github.com/webpubsub-go/webpubsub/client"
 	"github.com/webpubsub-go/webpubsub/emulator"
+	"github.com/webpubsub-go/webpubsub/handler"
 	"github.com/webpubsub-go/webpubsub/service"
 )
 
@@ -223,4 +225,34 @@ func ExampleNewWithURLFunc() {
 	fmt.Println("user:", c.UserID())
 	// Output:
 	// user: frank
+}
+
+// Read why the service refused a connection: the status and the reason of the app's connect
+// handler (here a handler.Hub that refuses every client) arrive in a *client.DialError.
+func ExampleDialError() {
+	ctx := context.Background()
+	srv, svc := exampleService(ctx)
+	defer srv.Close()
+
+	hub, err := handler.NewHub("chat", &handler.Options{ConnectionStrings: []string{srv.ConnectionString()}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	hub.HandleConnect(func(context.Context, *handler.ConnectRequest) (*handler.ConnectResponse, error) {
+		return nil, handler.Unauthorized("invalid app token: missing")
+	})
+	app := httptest.NewServer(hub)
+	defer app.Close()
+	srv.SetHub(service.HubSettings{Hub: "chat", EventHandlers: []service.EventHandler{hub.EventHandler(app.URL)}})
+
+	c, err := client.New(exampleURL(ctx, svc, "mallory"), &client.Options{DisableAutoReconnect: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = c.Start(ctx)
+	if de, ok := errors.AsType[*client.DialError](err); ok {
+		fmt.Printf("refused: HTTP %d: %s\n", de.StatusCode, de.Reason)
+	}
+	// Output:
+	// refused: HTTP 401: invalid app token: missing
 }
