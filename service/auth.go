@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -31,53 +32,75 @@ type keySigner struct {
 
 	mu    sync.Mutex
 	key   string // key the cached tokens were signed with
-	cache map[string]cachedToken
+	cache map[url.URL]cachedToken
 }
 
+// cachedToken is a signed request token and its Authorization header value. The cache is
+// keyed by the parsed request URL (a comparable struct), so that a hit costs neither
+// URL.String nor the header concatenation.
 type cachedToken struct {
 	token string
+	auth  string // "Bearer " + token
 	renew time.Time
 }
 
 func newKeySigner(key *azcore.KeyCredential, now func() time.Time) *keySigner {
-	return &keySigner{reader: newKeyReader(key), now: now, cache: make(map[string]cachedToken)}
+	return &keySigner{reader: newKeyReader(key), now: now, cache: make(map[url.URL]cachedToken)}
 }
 
 // requestToken returns a bearer token for a REST request whose full URL (query included)
 // is aud: the claims are exactly aud, iat and exp.
 func (s *keySigner) requestToken(aud string) (string, error) {
+	u, err := url.Parse(aud)
+	if err != nil {
+		return "", fmt.Errorf("webpubsub: token audience: %w", err)
+	}
+	t, err := s.tokenFor(u)
+	return t.token, err
+}
+
+// tokenFor returns the token whose audience is u.String(), from the cache when a token
+// for the same URL was signed with the current key and is not due for renewal.
+func (s *keySigner) tokenFor(u *url.URL) (cachedToken, error) {
 	key, err := s.reader.get()
 	if err != nil {
-		return "", err
+		return cachedToken{}, err
 	}
 	now := s.now()
+	// A URL with user info holds a pointer: equal URLs would not compare equal, so such
+	// (unusual) URLs are signed every time rather than filling the cache.
+	cacheable := u.User == nil
 	s.mu.Lock()
 	if key != s.key {
 		clear(s.cache)
 		s.key = key
 	}
-	if t, ok := s.cache[aud]; ok && now.Before(t.renew) {
+	if t, ok := s.cache[*u]; ok && cacheable && now.Before(t.renew) {
 		s.mu.Unlock()
-		return t.token, nil
+		return t, nil
 	}
 	s.mu.Unlock()
 	tok, err := sign(key, jwt.MapClaims{
-		"aud": aud,
+		"aud": u.String(),
 		"iat": now.Unix(),
 		"exp": now.Add(requestTokenLifetime).Unix(),
 	})
 	if err != nil {
-		return "", err
+		return cachedToken{}, err
+	}
+	t := cachedToken{token: tok, auth: "Bearer " + tok, renew: now.Add(requestTokenLifetime - requestTokenRenew)}
+	if !cacheable {
+		return t, nil
 	}
 	s.mu.Lock()
 	if key == s.key {
 		if len(s.cache) >= requestTokenCacheSize {
 			clear(s.cache)
 		}
-		s.cache[aud] = cachedToken{token: tok, renew: now.Add(requestTokenLifetime - requestTokenRenew)}
+		s.cache[*u] = t
 	}
 	s.mu.Unlock()
-	return tok, nil
+	return t, nil
 }
 
 // sign signs claims with HS256 and the UTF-8 bytes of key. The header is
@@ -94,14 +117,23 @@ func sign(key string, claims jwt.MapClaims) (string, error) {
 }
 
 // keyPolicy is the pipeline policy for access-key auth: it signs the final request URL.
-type keyPolicy struct{ signer *keySigner }
+// Unless a reverse proxy policy follows it (which then does it), it also hands net/http
+// the in-memory body (see [inMemoryBody]), sparing the pipeline one more policy.
+type keyPolicy struct {
+	signer   *keySigner
+	fillBody bool
+}
 
 func (p *keyPolicy) Do(req *policy.Request) (*http.Response, error) {
-	tok, err := p.signer.requestToken(req.Raw().URL.String())
+	restoreQuery(req)
+	t, err := p.signer.tokenFor(req.Raw().URL)
 	if err != nil {
 		return nil, err
 	}
-	req.Raw().Header.Set("Authorization", "Bearer "+tok)
+	req.Raw().Header.Set("Authorization", t.auth)
+	if p.fillBody {
+		inMemoryBody(req)
+	}
 	return req.Next()
 }
 
@@ -136,11 +168,12 @@ func (r keyReader) get() (string, error) {
 	}
 	defer r.pool.Put(req)
 	h := req.Raw().Header
-	h.Del(keyScratchHeader)
-	_, _ = r.pol.Do(req) // the policy sets the header, then fails on "no more policies"
-	v := h.Get(keyScratchHeader)
-	if v == "" {
+	// Truncate rather than delete: the policy appends the key into the same array.
+	h[keyScratchHeader] = h[keyScratchHeader][:0]
+	_, _ = r.pol.Do(req) // the policy adds the header, then fails on "no more policies"
+	v := h[keyScratchHeader]
+	if len(v) != 1 || v[0] == "" {
 		return "", errors.New("webpubsub: access key is empty")
 	}
-	return v, nil
+	return v[0], nil
 }

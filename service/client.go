@@ -60,6 +60,7 @@ type ClientOptions struct {
 // every method takes a context that bounds the whole call, retries included.
 type Client struct {
 	hub            string
+	hubEscaped     string // hub, path-escaped
 	endpoint       string // REST base URL, no trailing slash
 	clientEndpoint string // base of client access URLs
 	apiVersion     string
@@ -69,6 +70,8 @@ type Client struct {
 	pl             runtime.Pipeline // authenticated
 	anon           runtime.Pipeline // no credential (health)
 	now            func() time.Time
+	static         map[string]string // op path → full URL, for operations without arguments
+	deferQuery     bool              // see deferredQuery
 }
 
 // NewClientFromConnectionString returns a client for hub authenticated with the access
@@ -132,38 +135,55 @@ func newClient(endpoint, hub string, key *azcore.KeyCredential, cred azcore.Toke
 		now:        o.now,
 	}
 	c.clientEndpoint = c.endpoint
+	c.hubEscaped = url.PathEscape(hub)
 	if c.apiVersion == "" {
 		c.apiVersion = o.ClientOptions.APIVersion
 	}
 	if c.apiVersion == "" {
 		c.apiVersion = DefaultAPIVersion
 	}
+	c.static = make(map[string]string)
+	for _, o := range []op{opHealth, opSendToAll, opCloseAllConnections, opAddConnectionsToGroups, opRemoveConnectionsFromGroups, opGenerateToken} {
+		c.static[o.path] = c.expandURL(o, args{}, nil)
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	azOpts := o.ClientOptions
+	// Per-call policies of the caller run before the retry policy: they see the full URL
+	// as before, so the query is deferred only without them (see deferredQuery).
+	c.deferQuery = len(azOpts.PerCallPolicies) == 0
 	azOpts.APIVersion = "" // we set api-version ourselves, on every request
+	// Our per-retry policies. The last of them also hands net/http the in-memory body
+	// (inMemoryBody): the proxy policy when there is one, else the key policy, else a
+	// policy of its own. Fewer policies, fewer per-call allocations in azcore.
 	var perRetry, anonPerRetry []policy.Policy
-	switch {
-	case key != nil:
-		c.signer = newKeySigner(key, c.now)
-		perRetry = append(perRetry, &keyPolicy{signer: c.signer})
-	case cred != nil:
-		perRetry = append(perRetry, runtime.NewBearerTokenPolicy(cred, []string{EntraScope}, &policy.BearerTokenOptions{
-			InsecureAllowCredentialWithHTTP: azOpts.InsecureAllowCredentialWithHTTP,
-		}))
-	}
+	var proxy *proxyPolicy
 	if o.ReverseProxyEndpoint != "" {
 		pu, err := parseEndpoint(o.ReverseProxyEndpoint)
 		if err != nil {
 			return nil, fmt.Errorf("%w: ReverseProxyEndpoint: %v", ErrInvalidArgument, err)
 		}
-		p := &proxyPolicy{proxy: pu, endpoint: u}
-		perRetry = append(perRetry, p)
-		anonPerRetry = append(anonPerRetry, p)
+		proxy = &proxyPolicy{proxy: pu, endpoint: u}
 	}
-	perRetry = append(perRetry, policyFunc(inMemoryBodyPolicy))
-	anonPerRetry = append(anonPerRetry, policyFunc(inMemoryBodyPolicy))
+	switch {
+	case key != nil:
+		c.signer = newKeySigner(key, c.now)
+		perRetry = append(perRetry, &keyPolicy{signer: c.signer, fillBody: proxy == nil})
+	case cred != nil:
+		perRetry = append(perRetry, runtime.NewBearerTokenPolicy(cred, []string{EntraScope}, &policy.BearerTokenOptions{
+			InsecureAllowCredentialWithHTTP: azOpts.InsecureAllowCredentialWithHTTP,
+		}))
+	}
+	if proxy != nil {
+		perRetry = append(perRetry, proxy)
+		anonPerRetry = append(anonPerRetry, proxy)
+	} else {
+		if key == nil {
+			perRetry = append(perRetry, policyFunc(inMemoryBodyPolicy))
+		}
+		anonPerRetry = append(anonPerRetry, policyFunc(inMemoryBodyPolicy))
+	}
 	plOpts := runtime.PipelineOptions{
 		PerRetry:               perRetry,
 		AllowedHeaders:         []string{"api-supported-versions", "x-ms-error-code"},
@@ -187,13 +207,15 @@ func (c *Client) APIVersion() string { return c.apiVersion }
 
 // proxyPolicy sends the request to the reverse proxy: the proxy base URL followed by the
 // request path below the endpoint and the query. It runs after the auth policy, so the
-// JWT audience is the original service URL.
+// JWT audience is the original service URL. Being our last per-retry policy, it also
+// hands net/http the in-memory body.
 type proxyPolicy struct {
 	proxy    *url.URL
 	endpoint *url.URL
 }
 
 func (p *proxyPolicy) Do(req *policy.Request) (*http.Response, error) {
+	restoreQuery(req)
 	raw := req.Raw()
 	orig := raw.URL
 	u := *p.proxy
@@ -206,6 +228,7 @@ func (p *proxyPolicy) Do(req *policy.Request) (*http.Response, error) {
 	u.RawQuery = orig.RawQuery
 	raw.URL = &u
 	raw.Host = u.Host
+	inMemoryBody(req)
 	return req.Next()
 }
 

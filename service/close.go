@@ -65,7 +65,7 @@ func (c *Client) CloseAllConnections(ctx context.Context, opts *CloseAllConnecti
 	if opts != nil {
 		o = *opts
 	}
-	_, err := c.do(ctx, opCloseAllConnections, nil, closeQuery(o.Excluded, o.Reason), &body{})
+	_, err := c.do(ctx, opCloseAllConnections, args{}, closeQuery(o.Excluded, o.Reason), &body{})
 	return CloseAllConnectionsResponse{}, err
 }
 
@@ -79,7 +79,7 @@ func (c *Client) CloseGroupConnections(ctx context.Context, group string, opts *
 	if err := checkGroup(group); err != nil {
 		return CloseGroupConnectionsResponse{}, err
 	}
-	_, err := c.do(ctx, opCloseGroupConnections, args{"group": group}, closeQuery(o.Excluded, o.Reason), &body{})
+	_, err := c.do(ctx, opCloseGroupConnections, args{group: group}, closeQuery(o.Excluded, o.Reason), &body{})
 	return CloseGroupConnectionsResponse{}, err
 }
 
@@ -93,7 +93,7 @@ func (c *Client) CloseUserConnections(ctx context.Context, userID string, opts *
 	if err := required("userID", userID); err != nil {
 		return CloseUserConnectionsResponse{}, err
 	}
-	_, err := c.do(ctx, opCloseUserConnections, args{"user": userID}, closeQuery(o.Excluded, o.Reason), &body{})
+	_, err := c.do(ctx, opCloseUserConnections, args{user: userID}, closeQuery(o.Excluded, o.Reason), &body{})
 	return CloseUserConnectionsResponse{}, err
 }
 
@@ -107,6 +107,6 @@ func (c *Client) CloseConnection(ctx context.Context, connectionID string, opts 
 	if err := required("connectionID", connectionID); err != nil {
 		return CloseConnectionResponse{}, err
 	}
-	_, err := c.do(ctx, opCloseConnection, args{"connection": connectionID}, closeQuery(nil, o.Reason), nil)
+	_, err := c.do(ctx, opCloseConnection, args{connection: connectionID}, closeQuery(nil, o.Reason), nil)
 	return CloseConnectionResponse{}, err
 }

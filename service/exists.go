@@ -40,7 +40,7 @@ func (c *Client) ConnectionExists(ctx context.Context, connectionID string, _ *C
 	if err := required("connectionID", connectionID); err != nil {
 		return ConnectionExistsResponse{}, err
 	}
-	ok, err := c.exists(ctx, opConnectionExists, args{"connection": connectionID}, nil)
+	ok, err := c.exists(ctx, opConnectionExists, args{connection: connectionID}, nil)
 	return ConnectionExistsResponse{Exists: ok}, err
 }
 
@@ -51,7 +51,7 @@ func (c *Client) UserExists(ctx context.Context, userID string, _ *UserExistsOpt
 	if err := required("userID", userID); err != nil {
 		return UserExistsResponse{}, err
 	}
-	ok, err := c.exists(ctx, opUserExists, args{"user": userID}, nil)
+	ok, err := c.exists(ctx, opUserExists, args{user: userID}, nil)
 	return UserExistsResponse{Exists: ok}, err
 }
 
@@ -62,7 +62,7 @@ func (c *Client) GroupExists(ctx context.Context, group string, _ *GroupExistsOp
 	if err := checkGroup(group); err != nil {
 		return GroupExistsResponse{}, err
 	}
-	ok, err := c.exists(ctx, opGroupExists, args{"group": group}, nil)
+	ok, err := c.exists(ctx, opGroupExists, args{group: group}, nil)
 	return GroupExistsResponse{Exists: ok}, err
 }
 

@@ -61,7 +61,7 @@ func (c *Client) AddConnectionToGroup(ctx context.Context, group, connectionID s
 	if err := checkGroupAnd(group, "connectionID", connectionID); err != nil {
 		return AddConnectionToGroupResponse{}, err
 	}
-	_, err := c.do(ctx, opAddConnectionToGroup, args{"group": group, "connection": connectionID}, nil, nil)
+	_, err := c.do(ctx, opAddConnectionToGroup, args{group: group, connection: connectionID}, nil, nil)
 	return AddConnectionToGroupResponse{}, err
 }
 
@@ -72,7 +72,7 @@ func (c *Client) RemoveConnectionFromGroup(ctx context.Context, group, connectio
 	if err := checkGroupAnd(group, "connectionID", connectionID); err != nil {
 		return RemoveConnectionFromGroupResponse{}, err
 	}
-	_, err := c.do(ctx, opRemoveConnectionFromGroup, args{"group": group, "connection": connectionID}, nil, nil)
+	_, err := c.do(ctx, opRemoveConnectionFromGroup, args{group: group, connection: connectionID}, nil, nil)
 	return RemoveConnectionFromGroupResponse{}, err
 }
 
@@ -83,7 +83,7 @@ func (c *Client) RemoveConnectionFromAllGroups(ctx context.Context, connectionID
 	if err := required("connectionID", connectionID); err != nil {
 		return RemoveConnectionFromAllGroupsResponse{}, err
 	}
-	_, err := c.do(ctx, opRemoveConnectionFromAllGroups, args{"connection": connectionID}, nil, nil)
+	_, err := c.do(ctx, opRemoveConnectionFromAllGroups, args{connection: connectionID}, nil, nil)
 	return RemoveConnectionFromAllGroupsResponse{}, err
 }
 
@@ -95,7 +95,7 @@ func (c *Client) AddUserToGroup(ctx context.Context, group, userID string, _ *Ad
 	if err := checkGroupAnd(group, "userID", userID); err != nil {
 		return AddUserToGroupResponse{}, err
 	}
-	_, err := c.do(ctx, opAddUserToGroup, args{"group": group, "user": userID}, nil, nil)
+	_, err := c.do(ctx, opAddUserToGroup, args{group: group, user: userID}, nil, nil)
 	return AddUserToGroupResponse{}, err
 }
 
@@ -105,7 +105,7 @@ func (c *Client) RemoveUserFromGroup(ctx context.Context, group, userID string, 
 	if err := checkGroupAnd(group, "userID", userID); err != nil {
 		return RemoveUserFromGroupResponse{}, err
 	}
-	_, err := c.do(ctx, opRemoveUserFromGroup, args{"group": group, "user": userID}, nil, nil)
+	_, err := c.do(ctx, opRemoveUserFromGroup, args{group: group, user: userID}, nil, nil)
 	return RemoveUserFromGroupResponse{}, err
 }
 
@@ -115,7 +115,7 @@ func (c *Client) RemoveUserFromAllGroups(ctx context.Context, userID string, _ *
 	if err := required("userID", userID); err != nil {
 		return RemoveUserFromAllGroupsResponse{}, err
 	}
-	_, err := c.do(ctx, opRemoveUserFromAllGroups, args{"user": userID}, nil, nil)
+	_, err := c.do(ctx, opRemoveUserFromAllGroups, args{user: userID}, nil, nil)
 	return RemoveUserFromAllGroupsResponse{}, err
 }
 
@@ -128,7 +128,7 @@ func (c *Client) AddConnectionsToGroups(ctx context.Context, groups []string, fi
 	if err != nil {
 		return AddConnectionsToGroupsResponse{}, err
 	}
-	_, err = c.do(ctx, opAddConnectionsToGroups, nil, nil, bd)
+	_, err = c.do(ctx, opAddConnectionsToGroups, args{}, nil, bd)
 	return AddConnectionsToGroupsResponse{}, err
 }
 
@@ -140,7 +140,7 @@ func (c *Client) RemoveConnectionsFromGroups(ctx context.Context, groups []strin
 	if err != nil {
 		return RemoveConnectionsFromGroupsResponse{}, err
 	}
-	_, err = c.do(ctx, opRemoveConnectionsFromGroups, nil, nil, bd)
+	_, err = c.do(ctx, opRemoveConnectionsFromGroups, args{}, nil, bd)
 	return RemoveConnectionsFromGroupsResponse{}, err
 }
 

@@ -12,6 +12,6 @@ type GetServiceStatusResponse struct{}
 // credentials). A nil error means healthy (any 2xx); otherwise the error is an
 // *azcore.ResponseError or a transport error.
 func (c *Client) GetServiceStatus(ctx context.Context, _ *GetServiceStatusOptions) (GetServiceStatusResponse, error) {
-	_, err := c.do(ctx, opHealth, nil, nil, nil)
+	_, err := c.do(ctx, opHealth, args{}, nil, nil)
 	return GetServiceStatusResponse{}, err
 }

@@ -59,7 +59,7 @@ func (c *Client) ListConnectionsInGroup(group string, opts *ListConnectionsInGro
 				if err != nil {
 					return ListConnectionsInGroupResponse{}, err
 				}
-				rawURL = c.buildURL(opListConnectionsInGroup, args{"group": group}, q)
+				rawURL = c.buildURL(opListConnectionsInGroup, args{group: group}, q)
 			} else {
 				u, err := c.nextLinkURL(page.NextLink)
 				if err != nil {

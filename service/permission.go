@@ -44,16 +44,16 @@ func permissionArgs(p Permission, connectionID, targetGroup string) (args, url.V
 	switch p {
 	case PermissionSendToGroup, PermissionJoinLeaveGroup:
 	default:
-		return nil, nil, fmt.Errorf("%w: unknown permission %q (want sendToGroup or joinLeaveGroup)", ErrInvalidArgument, string(p))
+		return args{}, nil, fmt.Errorf("%w: unknown permission %q (want sendToGroup or joinLeaveGroup)", ErrInvalidArgument, string(p))
 	}
 	if err := required("connectionID", connectionID); err != nil {
-		return nil, nil, err
+		return args{}, nil, err
 	}
 	// The service rejects a revoke without targetName (400), so it is always required.
 	if err := checkGroup(targetGroup); err != nil {
-		return nil, nil, fmt.Errorf("target group: %w", err)
+		return args{}, nil, fmt.Errorf("target group: %w", err)
 	}
-	return args{"permission": string(p), "connection": connectionID}, url.Values{"targetName": {targetGroup}}, nil
+	return args{permission: string(p), connection: connectionID}, url.Values{"targetName": {targetGroup}}, nil
 }
 
 // GrantPermission grants the connection permission p on targetGroup

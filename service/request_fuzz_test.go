@@ -15,7 +15,7 @@ func FuzzBuildURL(f *testing.F) {
 	}
 	c := newTestClient(f, "http://127.0.0.1:7071", nil)
 	f.Fuzz(func(t *testing.T, group, user, filter string) {
-		raw := c.buildURL(opRemoveUserFromGroup, args{"group": group, "user": user}, url.Values{"filter": {filter}})
+		raw := c.buildURL(opRemoveUserFromGroup, args{group: group, user: user}, url.Values{"filter": {filter}})
 		u, err := url.Parse(raw)
 		if err != nil {
 			t.Fatalf("buildURL = %q: %v", raw, err)

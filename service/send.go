@@ -85,7 +85,7 @@ func (c *Client) SendToAll(ctx context.Context, msg Message, opts *SendToAllOpti
 	if opts != nil {
 		o = *opts
 	}
-	return SendToAllResponse{}, c.sendMessage(ctx, opSendToAll, nil, msg, o.Excluded, o.Filter, o.MessageTTLSeconds)
+	return SendToAllResponse{}, c.sendMessage(ctx, opSendToAll, args{}, msg, o.Excluded, o.Filter, o.MessageTTLSeconds)
 }
 
 // SendToGroup sends msg to the connections in group
@@ -98,7 +98,7 @@ func (c *Client) SendToGroup(ctx context.Context, group string, msg Message, opt
 	if err := checkGroup(group); err != nil {
 		return SendToGroupResponse{}, err
 	}
-	return SendToGroupResponse{}, c.sendMessage(ctx, opSendToGroup, args{"group": group}, msg, o.Excluded, o.Filter, o.MessageTTLSeconds)
+	return SendToGroupResponse{}, c.sendMessage(ctx, opSendToGroup, args{group: group}, msg, o.Excluded, o.Filter, o.MessageTTLSeconds)
 }
 
 // SendToUser sends msg to the connections of userID
@@ -111,7 +111,7 @@ func (c *Client) SendToUser(ctx context.Context, userID string, msg Message, opt
 	if err := required("userID", userID); err != nil {
 		return SendToUserResponse{}, err
 	}
-	return SendToUserResponse{}, c.sendMessage(ctx, opSendToUser, args{"user": userID}, msg, nil, o.Filter, o.MessageTTLSeconds)
+	return SendToUserResponse{}, c.sendMessage(ctx, opSendToUser, args{user: userID}, msg, nil, o.Filter, o.MessageTTLSeconds)
 }
 
 // SendToConnection sends msg to one connection
@@ -125,7 +125,7 @@ func (c *Client) SendToConnection(ctx context.Context, connectionID string, msg 
 	if err := required("connectionID", connectionID); err != nil {
 		return SendToConnectionResponse{}, err
 	}
-	return SendToConnectionResponse{}, c.sendMessage(ctx, opSendToConnection, args{"connection": connectionID}, msg, nil, "", o.MessageTTLSeconds)
+	return SendToConnectionResponse{}, c.sendMessage(ctx, opSendToConnection, args{connection: connectionID}, msg, nil, "", o.MessageTTLSeconds)
 }
 
 func (c *Client) sendMessage(ctx context.Context, o op, a args, msg Message, excluded []string, filter string, ttl int) error {

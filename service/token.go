@@ -190,7 +190,7 @@ func (c *Client) generateToken(ctx context.Context, o ClientAccessTokenOptions) 
 			q.Set("clientType", "Default")
 		}
 	}
-	resp, err := c.do(ctx, opGenerateToken, nil, q, &body{})
+	resp, err := c.do(ctx, opGenerateToken, args{}, q, &body{})
 	if err != nil {
 		return "", err
 	}
