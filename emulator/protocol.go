@@ -95,10 +95,19 @@ func newDelivery(from, group, fromUserID string, m outMessage) *delivery {
 	return d
 }
 
-// appendJSONString appends s as a JSON string (invalid UTF-8 becomes U+FFFD).
+// appendJSONString appends s as a JSON string exactly as json.Marshal writes it (invalid
+// UTF-8 becomes U+FFFD; <, > and & are escaped). Strings of printable ASCII needing no
+// escape are appended directly.
 func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // marshalling a string cannot fail
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // marshalling a string cannot fail
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // ackFrame encodes an ack; errName "" means success.
@@ -202,8 +211,11 @@ type wireRequest struct {
 // request.malformed set (and the ack id, when it was readable).
 func decodeRequest(b []byte) (request, error) {
 	var w wireRequest
-	if err := json.Unmarshal(b, &w); err != nil {
-		return request{}, fmt.Errorf("%w: %v", errNotJSONObject, err)
+	if !fastDecode(b, &w) {
+		w = wireRequest{}
+		if err := json.Unmarshal(b, &w); err != nil {
+			return request{}, fmt.Errorf("%w: %v", errNotJSONObject, err)
+		}
 	}
 	if w.Type == nil || *w.Type == "" {
 		return request{}, errNoType
@@ -215,7 +227,7 @@ func decodeRequest(b []byte) (request, error) {
 	}
 	if len(w.AckID) > 0 && string(w.AckID) != "null" {
 		var id flexUint
-		if err := json.Unmarshal(w.AckID, &id); err != nil || bytes.HasPrefix(bytes.TrimSpace(w.AckID), []byte(`"`)) {
+		if err := id.UnmarshalJSON(w.AckID); err != nil || bytes.HasPrefix(bytes.TrimSpace(w.AckID), []byte(`"`)) {
 			return bad("ackId must be an unsigned integer")
 		}
 		r.ackID, r.hasAck = id.v, true
@@ -239,7 +251,7 @@ func decodeRequest(b []byte) (request, error) {
 		}
 	case reqSequenceAck:
 		var s flexUint
-		if err := json.Unmarshal(w.Seq, &s); err != nil || !s.set {
+		if err := s.UnmarshalJSON(w.Seq); err != nil || !s.set {
 			return bad("sequenceId must be an unsigned integer")
 		}
 		r.seq = s.v
@@ -249,7 +261,11 @@ func decodeRequest(b []byte) (request, error) {
 	}
 	if r.typ == reqSendToGroup || r.typ == reqEvent {
 		if len(w.NoEcho) > 0 && string(w.NoEcho) != "null" {
-			if err := json.Unmarshal(w.NoEcho, &r.noEcho); err != nil {
+			switch string(w.NoEcho) {
+			case "true":
+				r.noEcho = true
+			case "false":
+			default:
 				return bad("noEcho must be a boolean")
 			}
 		}
@@ -275,19 +291,19 @@ func decodePayload(dataType string, data json.RawMessage) (outMessage, error) {
 		}
 		return outMessage{data: bytes.Clone(data), dataType: dataJSON}, nil
 	case dataText:
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
+		s, err := jsonString(data)
+		if err != nil {
 			return outMessage{}, errors.New("data must be a string for dataType text")
 		}
-		return outMessage{data: []byte(s), dataType: dataText}, nil
+		return outMessage{data: s, dataType: dataText}, nil
 	case dataBinary:
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
+		s, err := jsonString(data)
+		if err != nil {
 			return outMessage{}, errors.New("data must be a base64 string for dataType binary")
 		}
-		raw, err := base64.StdEncoding.DecodeString(s)
+		raw, err := base64.StdEncoding.AppendDecode(nil, s)
 		if err != nil {
-			raw, err = base64.RawStdEncoding.DecodeString(s)
+			raw, err = base64.RawStdEncoding.AppendDecode(nil, s)
 		}
 		if err != nil {
 			return outMessage{}, errors.New("data is not valid base64")
@@ -298,4 +314,28 @@ func decodePayload(dataType string, data json.RawMessage) (outMessage, error) {
 	default:
 		return outMessage{}, fmt.Errorf("unknown dataType %q", dataType)
 	}
+}
+
+// jsonString decodes raw JSON data as json.Unmarshal into a string would (null gives an
+// empty string), returning a new slice. Strings without escapes, control characters or
+// non-ASCII bytes are copied directly; everything else goes through encoding/json.
+func jsonString(data json.RawMessage) ([]byte, error) {
+	if n := len(data); n >= 2 && data[0] == '"' && data[n-1] == '"' {
+		inner := data[1 : n-1]
+		plain := true
+		for _, c := range inner {
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return bytes.Clone(inner), nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
 }
