@@ -122,10 +122,11 @@ func sign(key string, claims jwt.MapClaims) (string, error) {
 type keyPolicy struct {
 	signer   *keySigner
 	fillBody bool
+	query    string // deferred query, see restoreQuery
 }
 
 func (p *keyPolicy) Do(req *policy.Request) (*http.Response, error) {
-	restoreQuery(req)
+	restoreQuery(req, p.query)
 	t, err := p.signer.tokenFor(req.Raw().URL)
 	if err != nil {
 		return nil, err

@@ -71,7 +71,7 @@ type Client struct {
 	anon           runtime.Pipeline // no credential (health)
 	now            func() time.Time
 	static         map[string]string // op path → full URL, for operations without arguments
-	deferQuery     bool              // see deferredQuery
+	deferredQuery  string            // "api-version=…" when deferred (see restoreQuery), else ""
 }
 
 // NewClientFromConnectionString returns a client for hub authenticated with the access
@@ -151,8 +151,10 @@ func newClient(endpoint, hub string, key *azcore.KeyCredential, cred azcore.Toke
 	}
 	azOpts := o.ClientOptions
 	// Per-call policies of the caller run before the retry policy: they see the full URL
-	// as before, so the query is deferred only without them (see deferredQuery).
-	c.deferQuery = len(azOpts.PerCallPolicies) == 0
+	// as before, so the query is deferred only without them (see restoreQuery).
+	if len(azOpts.PerCallPolicies) == 0 {
+		c.deferredQuery = "api-version=" + url.QueryEscape(c.apiVersion)
+	}
 	azOpts.APIVersion = "" // we set api-version ourselves, on every request
 	// Our per-retry policies. The last of them also hands net/http the in-memory body
 	// (inMemoryBody): the proxy policy when there is one, else the key policy, else a
@@ -164,12 +166,12 @@ func newClient(endpoint, hub string, key *azcore.KeyCredential, cred azcore.Toke
 		if err != nil {
 			return nil, fmt.Errorf("%w: ReverseProxyEndpoint: %v", ErrInvalidArgument, err)
 		}
-		proxy = &proxyPolicy{proxy: pu, endpoint: u}
+		proxy = &proxyPolicy{proxy: pu, endpoint: u, query: c.deferredQuery}
 	}
 	switch {
 	case key != nil:
 		c.signer = newKeySigner(key, c.now)
-		perRetry = append(perRetry, &keyPolicy{signer: c.signer, fillBody: proxy == nil})
+		perRetry = append(perRetry, &keyPolicy{signer: c.signer, fillBody: proxy == nil, query: c.deferredQuery})
 	case cred != nil:
 		perRetry = append(perRetry, runtime.NewBearerTokenPolicy(cred, []string{EntraScope}, &policy.BearerTokenOptions{
 			InsecureAllowCredentialWithHTTP: azOpts.InsecureAllowCredentialWithHTTP,
@@ -180,9 +182,9 @@ func newClient(endpoint, hub string, key *azcore.KeyCredential, cred azcore.Toke
 		anonPerRetry = append(anonPerRetry, proxy)
 	} else {
 		if key == nil {
-			perRetry = append(perRetry, policyFunc(inMemoryBodyPolicy))
+			perRetry = append(perRetry, bodyPolicy{query: c.deferredQuery})
 		}
-		anonPerRetry = append(anonPerRetry, policyFunc(inMemoryBodyPolicy))
+		anonPerRetry = append(anonPerRetry, bodyPolicy{query: c.deferredQuery})
 	}
 	plOpts := runtime.PipelineOptions{
 		PerRetry:               perRetry,
@@ -212,10 +214,11 @@ func (c *Client) APIVersion() string { return c.apiVersion }
 type proxyPolicy struct {
 	proxy    *url.URL
 	endpoint *url.URL
+	query    string // deferred query, see restoreQuery
 }
 
 func (p *proxyPolicy) Do(req *policy.Request) (*http.Response, error) {
-	restoreQuery(req)
+	restoreQuery(req, p.query)
 	raw := req.Raw()
 	orig := raw.URL
 	u := *p.proxy

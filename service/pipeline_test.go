@@ -45,21 +45,22 @@ func (r *urlRecorder) seen() []string {
 // without callers' policies, and checks the query on the wire, the token audience on
 // both tries, and the URL the callers' policies see.
 func TestQueryOnEveryTry(t *testing.T) {
-	send := func(c *Client) error {
-		_, err := c.SendToAll(t.Context(), Text("x"), &SendToAllOptions{Excluded: []string{"c 1", "c&2"}, Filter: "userId eq 'a'", MessageTTLSeconds: 7})
-		return err
-	}
-	wantQuery := url.Values{"api-version": {DefaultAPIVersion}, "excluded": {"c 1", "c&2"}, "filter": {"userId eq 'a'"}, "messageTtlSeconds": {"7"}}
+	withOptions := &SendToAllOptions{Excluded: []string{"c 1", "c&2"}, Filter: "userId eq 'a'", MessageTTLSeconds: 7}
 	tests := []struct {
 		name      string
+		opts      *SendToAllOptions
 		perCall   bool // a caller's per-call policy (the query is then not deferred)
 		perRetry  bool // a caller's per-retry policy
-		wantDefer bool
+		wantQuery url.Values
 	}{
-		{name: "defaults", wantDefer: true},
-		{name: "caller per-retry policy", perRetry: true, wantDefer: true},
-		{name: "caller per-call policy", perCall: true, wantDefer: false},
-		{name: "both", perCall: true, perRetry: true, wantDefer: false},
+		{name: "api-version only", wantQuery: url.Values{"api-version": {DefaultAPIVersion}}},
+		{name: "api-version only, caller per-retry policy", perRetry: true, wantQuery: url.Values{"api-version": {DefaultAPIVersion}}},
+		{name: "api-version only, caller per-call policy", perCall: true, wantQuery: url.Values{"api-version": {DefaultAPIVersion}}},
+		{name: "api-version only, both", perCall: true, perRetry: true, wantQuery: url.Values{"api-version": {DefaultAPIVersion}}},
+		{name: "options", opts: withOptions, perRetry: true,
+			wantQuery: url.Values{"api-version": {DefaultAPIVersion}, "excluded": {"c 1", "c&2"}, "filter": {"userId eq 'a'"}, "messageTtlSeconds": {"7"}}},
+		{name: "options, caller per-call policy", opts: withOptions, perCall: true,
+			wantQuery: url.Values{"api-version": {DefaultAPIVersion}, "excluded": {"c 1", "c&2"}, "filter": {"userId eq 'a'"}, "messageTtlSeconds": {"7"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,10 +74,10 @@ func TestQueryOnEveryTry(t *testing.T) {
 				opts.PerRetryPolicies = []policy.Policy{&perRetry}
 			}
 			c := newTestClient(t, f.srv.URL, opts)
-			if c.deferQuery != tc.wantDefer {
-				t.Errorf("deferQuery = %v, want %v", c.deferQuery, tc.wantDefer)
+			if deferred := c.deferredQuery != ""; deferred == tc.perCall {
+				t.Errorf("query deferred = %v with caller per-call policies %v", deferred, tc.perCall)
 			}
-			if err := send(c); err != nil {
+			if _, err := c.SendToAll(t.Context(), Text("x"), tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			reqs := f.requests()
@@ -84,8 +85,8 @@ func TestQueryOnEveryTry(t *testing.T) {
 				t.Fatalf("sent %d requests, want 2 (one retry)", len(reqs))
 			}
 			for i, r := range reqs {
-				if r.Query.Encode() != wantQuery.Encode() {
-					t.Errorf("try %d: query = %q, want %q", i+1, r.RawQuery, wantQuery.Encode())
+				if r.Query.Encode() != tc.wantQuery.Encode() {
+					t.Errorf("try %d: query = %q, want %q", i+1, r.RawQuery, tc.wantQuery.Encode())
 				}
 				claims := verifyJWT(t, r.Header.Get("Authorization"), testKey)
 				if claims["aud"] != r.URL {
@@ -108,7 +109,7 @@ func TestQueryOnEveryTry(t *testing.T) {
 
 // TestRequestLogKeepsQuery checks that azcore's request log still shows the query
 // (api-version) and redacts the Authorization header. Only the retry policy's "Try=N"
-// line shows the path without the query (documented on deferredQuery).
+// line shows the path without the query (documented on restoreQuery).
 func TestRequestLogKeepsQuery(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
@@ -121,21 +122,21 @@ func TestRequestLogKeepsQuery(t *testing.T) {
 	t.Cleanup(func() { azlog.SetListener(nil); azlog.SetEvents() })
 	f := newFakeService(t, reply{status: 202})
 	c := newTestClient(t, f.srv.URL, nil)
-	if _, err := c.SendToAll(t.Context(), Text("x"), &SendToAllOptions{MessageTTLSeconds: 9}); err != nil {
+	if _, err := c.SendToAll(t.Context(), Text("x"), nil); err != nil {
 		t.Fatal(err)
 	}
 	azlog.SetListener(nil)
 	mu.Lock()
 	all := strings.Join(lines, "\n")
 	mu.Unlock()
-	wantURL := f.srv.URL + "/api/hubs/hub1/:send?api-version=" + DefaultAPIVersion + "&messageTtlSeconds=9"
+	wantURL := f.srv.URL + "/api/hubs/hub1/:send?api-version=" + DefaultAPIVersion
 	if !strings.Contains(all, "POST "+wantURL) {
 		t.Errorf("request log lacks %q:\n%s", wantURL, all)
 	}
 	if !strings.Contains(all, "Authorization: REDACTED") || strings.Contains(all, "Bearer ") {
 		t.Errorf("request log must redact the token:\n%s", all)
 	}
-	if !strings.Contains(all, string(azlog.EventRetryPolicy)+": =====> Try=1 for POST "+f.srv.URL+"/api/hubs/hub1/:send") {
+	if !strings.Contains(all, string(azlog.EventRetryPolicy)+": =====> Try=1 for POST "+f.srv.URL+"/api/hubs/hub1/:send\n") {
 		t.Errorf("retry log line missing:\n%s", all)
 	}
 }
