@@ -99,8 +99,8 @@ func dataTypeOf(contentType string) (DataType, bool) {
 	return "", false
 }
 
+// decodeUser reads the body of a user event; ev.ContentType was set by decodeContext.
 func (h *Hub) decodeUser(w http.ResponseWriter, r *http.Request, ev *UserEvent) error {
-	ev.ContentType = header(r.Header, hdrContentType)
 	dt, ok := dataTypeOf(ev.ContentType)
 	if !ok {
 		if ev.ClientProtocol != ClientProtocolMQTT {

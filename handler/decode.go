@@ -58,17 +58,31 @@ var (
 		return out
 	}()
 	hdrSpecVersion = http.CanonicalHeaderKey(ceVersions.PrefixedSpecVersionName())
+	// ceLatest is the entry of the newest spec version (1.0, the one the service sends),
+	// matched by a string compare before the SDK's lookup.
+	ceLatest = &ceHeaderNames[len(ceHeaderNames)-1]
 )
+
+func init() {
+	for i := range ceHeaderNames {
+		if ceHeaderNames[i].version.String() > ceLatest.version.String() {
+			ceLatest = &ceHeaderNames[i]
+		}
+	}
+}
 
 // binaryAttributes returns the attribute header names for a binary-mode CloudEvent, or
 // ErrNotCloudEvent for a structured-mode or batch request (the cloudevents format
 // registry knows the media type) or an unknown or missing ce-specversion.
-func binaryAttributes(hd http.Header) (*ceAttributes, error) {
-	if ct := header(hd, hdrContentType); len(ct) >= len("application/cloudevents") &&
+func binaryAttributes(hd http.Header, ct string) (*ceAttributes, error) {
+	if len(ct) >= len("application/cloudevents") &&
 		strings.EqualFold(ct[:len("application/cloudevents")], "application/cloudevents") && format.Lookup(ct) != nil {
 		return nil, fmt.Errorf("%w: structured content mode (%s)", ErrNotCloudEvent, ct)
 	}
 	sv := header(hd, hdrSpecVersion)
+	if sv == ceLatest.version.String() {
+		return ceLatest, nil
+	}
 	if v := ceVersions.Version(sv); v != nil {
 		for i := range ceHeaderNames {
 			if ceHeaderNames[i].version == v {
@@ -103,11 +117,13 @@ func kindOf(t string) (kind eventKind, name string) {
 
 // decodeContext reads the binary-mode CloudEvents attributes and the Web PubSub
 // extensions from the headers into a freshly allocated event of the right type; it does
-// not touch the body.
-func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
+// not touch the body. sig and conn are ce-signature and ce-connectionId, already read by
+// the signature check.
+func (h *Hub) decodeContext(r *http.Request, sig, conn string) (eventContext, error) {
 	var ec eventContext
 	hd := r.Header
-	ce, err := binaryAttributes(hd)
+	ct := header(hd, hdrContentType)
+	ce, err := binaryAttributes(hd, ct)
 	if err != nil {
 		return ec, err
 	}
@@ -122,6 +138,7 @@ func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
 		ec.c = &ec.connect.ConnectionContext
 	case kindUser:
 		ec.user = new(UserEvent)
+		ec.user.ContentType = ct
 		ec.c = &ec.user.ConnectionContext
 	case kindConnected:
 		ec.connected = new(ConnectedEvent)
@@ -148,7 +165,7 @@ func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
 		}
 	}
 	c.Hub = header(hd, hdrHub)
-	c.ConnectionID = header(hd, hdrConnectionID)
+	c.ConnectionID = conn
 	c.EventName = header(hd, hdrEventName)
 	if name != "" {
 		c.EventName = name
@@ -158,7 +175,7 @@ func (h *Hub) decodeContext(r *http.Request) (eventContext, error) {
 	c.UserID = header(hd, hdrUserID)
 	c.Subprotocol = header(hd, hdrSubprotocol)
 	c.Origin = header(hd, hdrOrigin)
-	c.Signature = header(hd, hdrSignature)
+	c.Signature = sig
 	c.ClientProtocol = ClientProtocolDefault
 	switch {
 	case c.Hub == "":

@@ -39,7 +39,6 @@ var (
 	valTextUTF8 = []string{wire.ContentTypeTextUTF8}
 	valJSONUTF8 = []string{wire.ContentTypeJSONUTF8}
 	valBinary   = []string{wire.ContentTypeBinary}
-	valZero     = []string{"0"}
 )
 
 func contentTypeValue(ct string) []string {
@@ -54,9 +53,19 @@ func contentTypeValue(ct string) []string {
 	return []string{ct}
 }
 
+// smallLengths holds the Content-Length values of the commonest reply sizes, so writing
+// one costs no allocation; each value is a one-element array, so an append by a later
+// handler copies it instead of writing into the shared storage.
+var smallLengths = func() (a [1024][1]string) {
+	for i := range a {
+		a[i][0] = strconv.Itoa(i)
+	}
+	return a
+}()
+
 func contentLengthValue(n int) []string {
-	if n == 0 {
-		return valZero
+	if n < len(smallLengths) {
+		return smallLengths[n][:]
 	}
 	return []string{strconv.Itoa(n)}
 }

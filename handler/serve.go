@@ -28,11 +28,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, fmt.Errorf("%w: %s", ErrMethodNotAllowed, r.Method))
 		return
 	}
-	if err := h.checkSignature(r); err != nil {
+	sig, conn, err := h.verifySignature(r.Header)
+	if err != nil {
 		h.refuse(w, r, err)
 		return
 	}
-	ev, err := h.decodeContext(r)
+	ev, err := h.decodeContext(r, sig, conn)
 	if err != nil {
 		h.refuse(w, r, err)
 		return

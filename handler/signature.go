@@ -67,25 +67,33 @@ func (c *sigCache) store(k sigKey, key string) {
 func (h *Hub) CheckSignature(r *http.Request) error { return h.checkSignature(r) }
 
 func (h *Hub) checkSignature(r *http.Request) error {
+	_, _, err := h.verifySignature(r.Header)
+	return err
+}
+
+// verifySignature is checkSignature returning the ce-signature and ce-connectionId it
+// read (also when the hub does not check signatures), so decoding does not look them up
+// again.
+func (h *Hub) verifySignature(hd http.Header) (sig, conn string, err error) {
+	sig = header(hd, hdrSignature)
+	conn = header(hd, hdrConnectionID)
 	if h.keys == nil {
-		return nil
+		return sig, conn, nil
 	}
-	sig := header(r.Header, hdrSignature)
 	if sig == "" {
-		return fmt.Errorf("%w: no %s header", ErrInvalidSignature, wire.HeaderSignature)
+		return sig, conn, fmt.Errorf("%w: no %s header", ErrInvalidSignature, wire.HeaderSignature)
 	}
-	conn := header(r.Header, hdrConnectionID)
 	keys := h.keys.Keys()
 	k := sigKey{conn, sig}
 	if key, ok := h.sigs.lookup(k); ok && slices.Contains(keys, key) {
-		return nil
+		return sig, conn, nil
 	}
 	key, ok := matchingKey(sig, conn, keys)
 	if !ok {
-		return fmt.Errorf("%w: no entry matches a configured key", ErrInvalidSignature)
+		return sig, conn, fmt.Errorf("%w: no entry matches a configured key", ErrInvalidSignature)
 	}
 	h.sigs.store(k, key)
-	return nil
+	return sig, conn, nil
 }
 
 // matchingKey returns the key under which an entry of header signs conn. Every

@@ -98,12 +98,26 @@ func stateDocument(header string) ([]byte, error) {
 	if header == "" {
 		return nil, nil
 	}
+	// Decoding from a copy of the header on the stack (headers of up to 512 bytes) spares
+	// DecodeString's heap copy of its input; the decoded document is the one allocation.
+	var (
+		tmp [512]byte
+		src []byte
+	)
+	if len(header) <= len(tmp) {
+		src = tmp[:copy(tmp[:], header)]
+	} else {
+		src = []byte(header)
+	}
 	var (
 		b   []byte
 		err error
 	)
 	for _, enc := range stateEncodings {
-		if b, err = enc.DecodeString(header); err == nil {
+		b = make([]byte, enc.DecodedLen(len(src)))
+		var n int
+		if n, err = enc.Decode(b, src); err == nil {
+			b = b[:n]
 			break
 		}
 	}
@@ -114,7 +128,7 @@ func stateDocument(header string) ([]byte, error) {
 	if len(b) == 0 || b[0] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrInvalidState)
 	}
-	if !json.Valid(b) {
+	if !validJSON(b) {
 		var v map[string]json.RawMessage
 		err := json.Unmarshal(b, &v) // for the error text
 		return nil, fmt.Errorf("%w: %w", ErrInvalidState, err)
