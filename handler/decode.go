@@ -190,7 +190,8 @@ func (h *Hub) decodeContext(r *http.Request, sig, conn string) (eventContext, er
 		c.ClientProtocol = ClientProtocolMQTT
 		c.MQTT = &MQTTContext{PhysicalConnectionID: pc, SessionID: header(hd, hdrSessionID)}
 	}
-	c.State = newState(header(hd, hdrState), h.stateFormat, h.maxState)
+	// Set in place: the event is fresh (zero State), and a State value is not small.
+	c.State.raw, c.State.format, c.State.max = header(hd, hdrState), h.stateFormat, h.maxState
 	return ec, nil
 }
 

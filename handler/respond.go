@@ -103,7 +103,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 // writeState sets ce-connectionState when a blocking func changed the state.
 func (h *Hub) writeState(w http.ResponseWriter, s *State) error {
-	if !s.changed {
+	if !s.Changed() {
 		return nil
 	}
 	v, err := s.Encode()

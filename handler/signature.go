@@ -22,10 +22,16 @@ const (
 
 type sigKey struct{ conn, sig string }
 
+// sigEntry is what the cache holds per connection id: the ce-signature value verified
+// for it and the key that verified it.
+type sigEntry struct{ sig, key string }
+
 // sigCache remembers which key verified a (connection id, ce-signature) pair. Every event
 // of a connection carries the same pair, so the HMAC runs once per connection. A hit is
 // honoured only while that key is still configured, so removing a key from a [KeyRing]
-// takes effect at once.
+// takes effect at once. Entries are keyed by connection id alone (one hash of a short
+// string per lookup) and hold the signature, which must be equal for a hit; a connection
+// whose signature changes (the service rotated its keys) replaces its entry.
 type sigCache struct {
 	seed   maphash.Seed
 	shards [sigCacheShards]sigShard
@@ -33,31 +39,34 @@ type sigCache struct {
 
 type sigShard struct {
 	mu sync.RWMutex
-	m  map[sigKey]string
+	m  map[string]sigEntry
 	_  [40]byte // keep shards on separate cache lines
 }
 
 func newSigCache() *sigCache { return &sigCache{seed: maphash.MakeSeed()} }
 
-func (c *sigCache) shard(k sigKey) *sigShard {
-	return &c.shards[maphash.String(c.seed, k.conn)%sigCacheShards]
+func (c *sigCache) shard(conn string) *sigShard {
+	return &c.shards[maphash.String(c.seed, conn)%sigCacheShards]
 }
 
 func (c *sigCache) lookup(k sigKey) (string, bool) {
-	s := c.shard(k)
+	s := c.shard(k.conn)
 	s.mu.RLock()
-	v, ok := s.m[k]
+	e, ok := s.m[k.conn]
 	s.mu.RUnlock()
-	return v, ok
+	if !ok || e.sig != k.sig {
+		return "", false
+	}
+	return e.key, true
 }
 
 func (c *sigCache) store(k sigKey, key string) {
-	s := c.shard(k)
+	s := c.shard(k.conn)
 	s.mu.Lock()
 	if s.m == nil || len(s.m) >= sigCacheSize {
-		s.m = make(map[sigKey]string, 64)
+		s.m = make(map[string]sigEntry, 64)
 	}
-	s.m[k] = key
+	s.m[k.conn] = sigEntry{k.sig, key}
 	s.mu.Unlock()
 }
 

@@ -47,20 +47,30 @@ func (f StateFormat) String() string {
 // Changes made during notifications are ignored (the service ignores their responses).
 // A State is used by one request at a time and is not safe for concurrent use.
 type State struct {
-	raw     string
-	format  StateFormat
-	max     int
-	parsed  bool
+	raw    string
+	doc    []byte     // the decoded JSON object, validated; nil when empty or bad
+	e      *stateEdit // nil until a change, an enumeration or a bad header
+	max    int
+	format StateFormat
+	parsed bool
+}
+
+// stateEdit is the part of a State that only changes, enumeration and decoding errors
+// need; keeping it out of line keeps every event struct small (one size class less for
+// the common event that reads a key or none).
+type stateEdit struct {
 	err     error
-	doc     []byte                     // the decoded JSON object, validated; nil when empty or bad
 	m       map[string]json.RawMessage // built on the first change or enumeration
 	changed bool
 	enc     string // the encoding of m, valid while encOK
 	encOK   bool
 }
 
-func newState(raw string, format StateFormat, maxBytes int) State {
-	return State{raw: raw, format: format, max: maxBytes}
+func (s *State) edit() *stateEdit {
+	if s.e == nil {
+		s.e = new(stateEdit)
+	}
+	return s.e
 }
 
 // load decodes the base64 and validates the JSON object once; reading one key then scans
@@ -72,7 +82,7 @@ func (s *State) load() {
 	s.parsed = true
 	doc, err := stateDocument(s.raw)
 	if err != nil {
-		s.err = err
+		s.edit().err = err
 		return
 	}
 	s.doc = doc
@@ -81,12 +91,12 @@ func (s *State) load() {
 // materialize builds the map that changes and enumeration work on.
 func (s *State) materialize() {
 	s.load()
-	if s.m != nil {
+	if s.edit().m != nil {
 		return
 	}
-	s.m = members(s.doc)
+	s.e.m = members(s.doc)
 	if s.format == StateFormatDotNet {
-		unwrapDotNet(s.m)
+		unwrapDotNet(s.e.m)
 	}
 }
 
@@ -97,14 +107,17 @@ func (s *State) Raw() string { return s.raw }
 // [ErrInvalidState], or nil. A bad state reads as empty; setting a key starts afresh.
 func (s *State) Err() error {
 	s.load()
-	return s.err
+	if s.e == nil {
+		return nil
+	}
+	return s.e.err
 }
 
 // Get returns the JSON value stored under key.
 func (s *State) Get(key string) (json.RawMessage, bool) {
 	s.load()
-	if s.m != nil {
-		v, ok := s.m[key]
+	if s.e != nil && s.e.m != nil {
+		v, ok := s.e.m[key]
 		return v, ok
 	}
 	v, ok := lookupMember(s.doc, key)
@@ -119,13 +132,13 @@ func (s *State) Get(key string) (json.RawMessage, bool) {
 // Keys returns the keys in sorted order.
 func (s *State) Keys() []string {
 	s.materialize()
-	return slices.Sorted(maps.Keys(s.m))
+	return slices.Sorted(maps.Keys(s.e.m))
 }
 
 // Len returns the number of keys.
 func (s *State) Len() int {
 	s.materialize()
-	return len(s.m)
+	return len(s.e.m)
 }
 
 // Set stores the JSON encoding of v under key. It fails with an error wrapping
@@ -150,31 +163,31 @@ func (s *State) SetRaw(key string, raw json.RawMessage) error {
 
 func (s *State) set(key string, raw json.RawMessage) error {
 	s.materialize()
-	old, had := s.m[key]
-	s.m[key] = raw
-	enc, err := encodeState(s.m, s.format)
+	old, had := s.e.m[key]
+	s.e.m[key] = raw
+	enc, err := encodeState(s.e.m, s.format)
 	if err == nil && s.max > 0 && len(enc) > s.max {
 		err = fmt.Errorf("%w: %d bytes encoded, budget %d", ErrStateTooLarge, len(enc), s.max)
 	}
 	if err != nil {
 		if had {
-			s.m[key] = old
+			s.e.m[key] = old
 		} else {
-			delete(s.m, key)
+			delete(s.e.m, key)
 		}
 		return err
 	}
-	s.enc, s.encOK = enc, true
-	s.changed = true
+	s.e.enc, s.e.encOK = enc, true
+	s.e.changed = true
 	return nil
 }
 
 // Delete removes key.
 func (s *State) Delete(key string) {
 	s.materialize()
-	if _, ok := s.m[key]; ok {
-		delete(s.m, key)
-		s.changed, s.encOK = true, false
+	if _, ok := s.e.m[key]; ok {
+		delete(s.e.m, key)
+		s.e.changed, s.e.encOK = true, false
 	}
 }
 
@@ -182,24 +195,24 @@ func (s *State) Delete(key string) {
 // forgets the state.
 func (s *State) Clear() {
 	s.materialize()
-	clear(s.m)
-	s.changed, s.encOK = true, false
+	clear(s.e.m)
+	s.e.changed, s.e.encOK = true, false
 }
 
 // Changed reports whether Set, Delete or Clear changed the state.
-func (s *State) Changed() bool { return s.changed }
+func (s *State) Changed() bool { return s.e != nil && s.e.changed }
 
 // Encode returns the header value for the current state in the hub's format.
 func (s *State) Encode() (string, error) {
 	s.materialize()
-	if !s.encOK {
-		enc, err := encodeState(s.m, s.format)
+	if !s.e.encOK {
+		enc, err := encodeState(s.e.m, s.format)
 		if err != nil {
 			return "", err
 		}
-		s.enc, s.encOK = enc, true
+		s.e.enc, s.e.encOK = enc, true
 	}
-	return s.enc, nil
+	return s.e.enc, nil
 }
 
 // StateAs decodes the value stored under key into a T. A missing key is
