@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -213,7 +214,7 @@ func New(cfg *Config) (*Emulator, error) {
 		c.MaxConnections = DefaultMaxConnections
 	}
 	if len(c.BearerTokenAudiences) == 0 {
-		c.BearerTokenAudiences = DefaultBearerTokenAudiences
+		c.BearerTokenAudiences = slices.Clone(DefaultBearerTokenAudiences)
 	}
 	if c.MaxStateSize <= 0 {
 		c.MaxStateSize = DefaultMaxStateSize
