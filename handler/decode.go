@@ -186,9 +186,11 @@ func (h *Hub) decodeContext(r *http.Request, sig, conn string) (eventContext, er
 	if !strings.EqualFold(c.Hub, h.name) {
 		return ec, fmt.Errorf("%w: ce-hub %q, this hub is %q", ErrHubMismatch, c.Hub, h.name)
 	}
-	if pc := header(hd, hdrPhysicalConn); pc != "" && containsFold(c.Subprotocol, wire.SubprotocolMQTT) {
-		c.ClientProtocol = ClientProtocolMQTT
-		c.MQTT = &MQTTContext{PhysicalConnectionID: pc, SessionID: header(hd, hdrSessionID)}
+	if containsFold(c.Subprotocol, wire.SubprotocolMQTT) {
+		if pc := header(hd, hdrPhysicalConn); pc != "" {
+			c.ClientProtocol = ClientProtocolMQTT
+			c.MQTT = &MQTTContext{PhysicalConnectionID: pc, SessionID: header(hd, hdrSessionID)}
+		}
 	}
 	// Set in place: the event is fresh (zero State), and a State value is not small.
 	c.State.raw, c.State.format, c.State.max = header(hd, hdrState), h.stateFormat, h.maxState
