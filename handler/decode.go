@@ -154,7 +154,7 @@ func (h *Hub) decodeContext(r *http.Request, sig, conn string) (eventContext, er
 	}
 	ec.kind = kind
 	c := ec.c
-	c.hub = h
+	c.State.hub = h
 	c.Header = hd
 	c.Type = EventType(t)
 	c.ID = header(hd, ce.id)
@@ -193,7 +193,7 @@ func (h *Hub) decodeContext(r *http.Request, sig, conn string) (eventContext, er
 		}
 	}
 	// Set in place: the event is fresh (zero State), and a State value is not small.
-	c.State.raw, c.State.format, c.State.max = header(hd, hdrState), h.stateFormat, h.maxState
+	c.State.raw = header(hd, hdrState)
 	return ec, nil
 }
 

@@ -70,18 +70,16 @@ type ConnectionContext struct {
 	State State
 	// Header is the request's header, for anything not decoded above.
 	Header http.Header
-
-	hub *Hub
 }
 
 // Client returns the hub's bundled service client, to send to groups, users or
 // connections, manage groups or close connections from inside a func. It is nil when the
 // hub has neither a connection string nor [Options.Client].
 func (c *ConnectionContext) Client() *service.Client {
-	if c.hub == nil {
+	if c.State.hub == nil {
 		return nil
 	}
-	return c.hub.client
+	return c.State.hub.client
 }
 
 // LogValue logs the hub, event, connection id and user id only: never the signature,

@@ -47,12 +47,29 @@ func (f StateFormat) String() string {
 // Changes made during notifications are ignored (the service ignores their responses).
 // A State is used by one request at a time and is not safe for concurrent use.
 type State struct {
-	raw    string
-	doc    []byte     // the decoded JSON object, validated; nil when empty or bad
-	e      *stateEdit // nil until a change, an enumeration or a bad header
-	max    int
-	format StateFormat
-	parsed bool
+	raw string
+	doc []byte     // the decoded JSON object, validated; nil when empty or bad
+	e   *stateEdit // nil until a change, an enumeration or a bad header
+	hub *Hub       // the format and budget; nil: JS format, no budget
+}
+
+// The state's format and budget come from its hub, so that every event struct stays
+// small (these structs are the one large allocation per request).
+func (s *State) dotNet() bool { return s.hub != nil && s.hub.stateFormat == StateFormatDotNet }
+
+func (s *State) format() StateFormat {
+	if s.dotNet() {
+		return StateFormatDotNet
+	}
+	return StateFormatJS
+}
+
+// budget returns the limit of the encoded state, <= 0 for none.
+func (s *State) budget() int {
+	if s.hub == nil {
+		return 0
+	}
+	return s.hub.maxState
 }
 
 // stateEdit is the part of a State that only changes, enumeration and decoding errors
@@ -76,10 +93,11 @@ func (s *State) edit() *stateEdit {
 // load decodes the base64 and validates the JSON object once; reading one key then scans
 // doc without building a map (the common case: read a key or two per event).
 func (s *State) load() {
-	if s.parsed {
+	// Loaded: a document, a decoding error or the map (built after loading); an empty
+	// header has nothing to load.
+	if s.doc != nil || s.raw == "" || s.e != nil && (s.e.err != nil || s.e.m != nil) {
 		return
 	}
-	s.parsed = true
 	doc, err := stateDocument(s.raw)
 	if err != nil {
 		s.edit().err = err
@@ -95,7 +113,7 @@ func (s *State) materialize() {
 		return
 	}
 	s.e.m = members(s.doc)
-	if s.format == StateFormatDotNet {
+	if s.dotNet() {
 		unwrapDotNet(s.e.m)
 	}
 }
@@ -121,7 +139,7 @@ func (s *State) Get(key string) (json.RawMessage, bool) {
 		return v, ok
 	}
 	v, ok := lookupMember(s.doc, key)
-	if ok && s.format == StateFormatDotNet {
+	if ok && s.dotNet() {
 		if inner, ok := unwrapDotNetValue(v); ok {
 			v = inner
 		}
@@ -165,9 +183,9 @@ func (s *State) set(key string, raw json.RawMessage) error {
 	s.materialize()
 	old, had := s.e.m[key]
 	s.e.m[key] = raw
-	enc, err := encodeState(s.e.m, s.format)
-	if err == nil && s.max > 0 && len(enc) > s.max {
-		err = fmt.Errorf("%w: %d bytes encoded, budget %d", ErrStateTooLarge, len(enc), s.max)
+	enc, err := encodeState(s.e.m, s.format())
+	if max := s.budget(); err == nil && max > 0 && len(enc) > max {
+		err = fmt.Errorf("%w: %d bytes encoded, budget %d", ErrStateTooLarge, len(enc), max)
 	}
 	if err != nil {
 		if had {
@@ -206,7 +224,7 @@ func (s *State) Changed() bool { return s.e != nil && s.e.changed }
 func (s *State) Encode() (string, error) {
 	s.materialize()
 	if !s.e.encOK {
-		enc, err := encodeState(s.e.m, s.format)
+		enc, err := encodeState(s.e.m, s.format())
 		if err != nil {
 			return "", err
 		}
