@@ -150,6 +150,13 @@ func newClient(endpoint, hub string, key *azcore.KeyCredential, cred azcore.Toke
 		c.now = time.Now
 	}
 	azOpts := o.ClientOptions
+	if azOpts.Retry.StatusCodes == nil {
+		// azcore's default list, given explicitly: azcore otherwise builds it on every call.
+		azOpts.Retry.StatusCodes = []int{
+			http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout,
+		}
+	}
 	// Per-call policies of the caller run before the retry policy: they see the full URL
 	// as before, so the query is deferred only without them (see restoreQuery).
 	if len(azOpts.PerCallPolicies) == 0 {
