@@ -7,15 +7,13 @@
 // It asks the chat app for a client access URL (GET /negotiate), connects with the
 // json.webpubsub.azure.v1 subprotocol and speaks the chat's events: each line typed is a
 // "message", "/join <room>" switches rooms, "/quit" (or end of input) leaves. Messages of the
-// room are printed with the sender's name. When the chat refuses the connection, the reason is
-// fetched from the app and printed.
+// room are printed with the sender's name. When the chat refuses the connection, the reason its
+// connect handler gave (carried by the client's *client.DialError) is printed.
 package main
 
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -35,7 +33,7 @@ import (
 )
 
 const (
-	requestTimeout = 10 * time.Second // negotiate, connect-error and each event
+	requestTimeout = 10 * time.Second // negotiate and each event
 	maxLineLen     = 64 << 10         // longest input line read
 )
 
@@ -54,10 +52,9 @@ type session struct {
 	name   string
 	http   *http.Client
 
-	mu      sync.Mutex
-	out     io.Writer
-	room    string // the current room, sent again when the client reconnects
-	attempt string // the id of the last negotiated connection attempt
+	mu   sync.Mutex
+	out  io.Writer
+	room string // the current room, sent again when the client reconnects
 }
 
 // printf writes one line to the terminal; handlers run on the client's goroutines.
@@ -70,11 +67,8 @@ func (s *session) printf(format string, args ...any) {
 // negotiate asks the chat app for a client access URL; it is the client's URL func, so every
 // new connection (also after a reconnect) gets a fresh token for the current room.
 func (s *session) negotiate(ctx context.Context) (string, error) {
-	id := make([]byte, 8)
-	rand.Read(id) // never fails (crypto/rand)
 	s.mu.Lock()
-	s.attempt = hex.EncodeToString(id)
-	q := url.Values{"name": {s.name}, "room": {s.room}, "attempt": {s.attempt}}
+	q := url.Values{"name": {s.name}, "room": {s.room}}
 	s.mu.Unlock()
 	var body struct{ URL, Error, Message string }
 	status, err := s.getJSON(ctx, "/negotiate?"+q.Encode(), &body)
@@ -85,18 +79,6 @@ func (s *session) negotiate(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("sign-in refused (%d): %s%s", status, body.Error, body.Message)
 	}
 	return body.URL, nil
-}
-
-// rejection asks the chat app why it refused the last connection attempt.
-func (s *session) rejection(ctx context.Context) string {
-	s.mu.Lock()
-	q := url.Values{"attempt": {s.attempt}}
-	s.mu.Unlock()
-	var body struct{ Reason string }
-	if status, err := s.getJSON(ctx, "/connect-error?"+q.Encode(), &body); err != nil || status != http.StatusOK {
-		return ""
-	}
-	return body.Reason
 }
 
 func (s *session) getJSON(ctx context.Context, path string, v any) (int, error) {
@@ -194,10 +176,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		}
 	})
 	if err := c.Start(ctx); err != nil {
-		if dial, ok := errors.AsType[*client.DialError](err); ok && dial.StatusCode != 0 {
-			if reason := s.rejection(ctx); reason != "" {
-				return fmt.Errorf("connection rejected: %s", reason)
-			}
+		if dial, ok := errors.AsType[*client.DialError](err); ok && dial.Reason != "" {
+			return fmt.Errorf("connection rejected (HTTP %d): %s", dial.StatusCode, dial.Reason)
 		}
 		return err
 	}

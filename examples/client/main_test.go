@@ -31,11 +31,9 @@ func fakeChat(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rejected := make(chan string, 1)
 	hub.HandleConnect(func(ctx context.Context, req *handler.ConnectRequest) (*handler.ConnectResponse, error) {
 		if req.UserID == "mallory" {
-			rejected <- req.Query.Get("attempt")
-			return nil, handler.Unauthorized("banned")
+			return nil, handler.Unauthorized(`the name "mallory" is banned`)
 		}
 		room := req.Query.Get("room")
 		if err := req.State.Set("room", room); err != nil {
@@ -83,19 +81,7 @@ func fakeChat(t *testing.T) string {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		json.NewEncoder(w).Encode(map[string]string{"url": tok.URL + "&room=" + q.Get("room") + "&attempt=" + q.Get("attempt")})
-	})
-	mux.HandleFunc("GET /connect-error", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case a := <-rejected:
-			if a == r.URL.Query().Get("attempt") {
-				fmt.Fprint(w, `{"reason":"the name \"mallory\" is banned"}`)
-				return
-			}
-		default:
-		}
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"error":"none"}`)
+		json.NewEncoder(w).Encode(map[string]string{"url": tok.URL + "&room=" + q.Get("room")})
 	})
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
@@ -210,7 +196,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"no name", []string{"-server", base}, "-name is required"},
 		{"bad flag", []string{"-bogus"}, "flag provided but not defined"},
-		{"banned", []string{"-server", base, "-name", "mallory"}, `connection rejected: the name "mallory" is banned`},
+		{"banned", []string{"-server", base, "-name", "mallory"}, `connection rejected (HTTP 401): the name "mallory" is banned`},
 		{"no server", []string{"-server", "http://127.0.0.1:1", "-name", "x"}, "connect"},
 	}
 	for _, tt := range tests {
