@@ -99,7 +99,8 @@ func binaryAttributes(hd http.Header, ct string) (*ceAttributes, error) {
 // kindOf classifies a ce-type; name is the event name implied by system types.
 func kindOf(t string) (kind eventKind, name string) {
 	switch {
-	case len(t) > len(wire.TypeUserPrefix) && strings.EqualFold(t[:len(wire.TypeUserPrefix)], wire.TypeUserPrefix):
+	case len(t) > len(wire.TypeUserPrefix) && (t[:len(wire.TypeUserPrefix)] == wire.TypeUserPrefix ||
+		strings.EqualFold(t[:len(wire.TypeUserPrefix)], wire.TypeUserPrefix)):
 		return kindUser, "" // the commonest, first
 	case strings.EqualFold(t, wire.TypeConnect):
 		return kindConnect, wire.EventConnect
