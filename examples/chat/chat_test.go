@@ -393,26 +393,8 @@ func TestNegotiateRejects(t *testing.T) {
 
 // TestRun checks the start-up output: the embedded emulator and the ready line with the URL.
 func TestRun(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	env := map[string]string{"PORT": "0"}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, pw, io.Discard)
-		pw.Close()
-	}()
-	var out strings.Builder
-	buf := make([]byte, 4096)
-	for !strings.Contains(out.String(), "in a browser\n") {
-		n, err := pr.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			t.Fatalf("run stopped before the ready line: %v; output:\n%s", err, out.String())
-		}
-	}
-	cancel()
-	go io.Copy(io.Discard, pr)
-	if err := <-done; err != nil {
+	out, err := runUntilReady(t, map[string]string{"PORT": "0"})
+	if err != nil {
 		t.Errorf("run() = %v after cancel, want nil", err)
 	}
 	for _, want := range []string{"on the embedded emulator at http://127.0.0.1:", "chat: ready, open http://127.0.0.1:"} {
@@ -482,9 +464,28 @@ func TestRunPrintsAzCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
+	out, err := runUntilReady(t, map[string]string{"AZURE_WEBPUBSUB_CONNECTION_STRING": svc.ConnectionString(), "HOST": "127.0.0.1", "PORT": "0"})
+	if err != nil {
+		t.Errorf("run() = %v after cancel", err)
+	}
+	for _, want := range []string{
+		`chat: hub "chat" on ` + svc.URL(),
+		"az webpubsub hub create",
+		"https://<your-app-host>/api/webpubsub/hubs/{hub}/{event}",
+		"join,message,typing",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// runUntilReady runs the app with env until it prints its ready line, then cancels it and
+// returns what it printed and what run returned.
+func runUntilReady(t *testing.T, env map[string]string) (*strings.Builder, error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	env := map[string]string{"AZURE_WEBPUBSUB_CONNECTION_STRING": svc.ConnectionString(), "HOST": "127.0.0.1", "PORT": "0"}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, pw, io.Discard)
@@ -501,17 +502,5 @@ func TestRunPrintsAzCommand(t *testing.T) {
 	}
 	cancel()
 	go io.Copy(io.Discard, pr)
-	if err := <-done; err != nil {
-		t.Errorf("run() = %v after cancel", err)
-	}
-	for _, want := range []string{
-		`chat: hub "chat" on ` + svc.URL(),
-		"az webpubsub hub create",
-		"https://<your-app-host>/api/webpubsub/hubs/{hub}/{event}",
-		"join,message,typing",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
+	return &out, <-done
 }
