@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -80,15 +81,21 @@ func (s *rawSender) send(ctx context.Context) error {
 	return nil
 }
 
-// BenchmarkSendToAllInterleaved alternates one client SendToAll and one raw net/http
-// request with the same URL, headers and body to the same loopback server in each
-// iteration and reports both latencies and the client's overhead, so that load changes
-// on a shared machine hit both sides alike.
+// BenchmarkSendToAllInterleaved rotates one client SendToAll, one raw net/http request
+// with the same URL, headers and body, and the same request through a bare azcore
+// pipeline (azcore-floor) to the same loopback server in each iteration, and reports the
+// three latencies and the overheads over raw, so that load changes on a shared machine
+// hit all sides alike.
 //
-//   - default: the client as users get it (azcore's default transport); the raw side
-//     uses a clone of http.DefaultTransport.
+//   - default: the client as users get it (azcore's default transport); raw and
+//     azcore-floor use a clone of http.DefaultTransport.
 //   - shared-transport: the client is given the raw side's *http.Client as its
 //     transport, so the difference is the client's own work and azcore's pipeline.
+//
+// The server is an httptest server in this process unless WEBPUBSUB_BENCH_SERVER names
+// the base URL of one in another process (bench/service/run.sh starts
+// bench/service/server pinned to its own core): then the server's CPU and garbage
+// collection are not shared with the client, as with a real service.
 func BenchmarkSendToAllInterleaved(b *testing.B) {
 	for _, shared := range []bool{false, true} {
 		name := "default"
@@ -96,27 +103,46 @@ func BenchmarkSendToAllInterleaved(b *testing.B) {
 			name = "shared-transport"
 		}
 		b.Run(name, func(b *testing.B) {
-			rec := newHeaderRecorder()
-			defer rec.srv.Close()
+			base := os.Getenv("WEBPUBSUB_BENCH_SERVER")
+			if base == "" {
+				rec := newHeaderRecorder()
+				defer rec.srv.Close()
+				base = rec.srv.URL
+			}
 			ctx := context.Background()
 			const msg = "hello"
 			hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+			cs := "Endpoint=" + base + ";AccessKey=" + testKey
+			// The headers the client sends, recorded by a twin client's transport.
+			sent := &sentHeaders{next: hc}
+			twin, err := NewClientFromConnectionString(cs, "hub1", &ClientOptions{ClientOptions: policy.ClientOptions{Transport: sent}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := twin.SendToAll(ctx, Text(msg), nil); err != nil {
+				b.Fatal(err)
+			}
 			opts := &ClientOptions{}
 			if shared {
 				opts.Transport = hc
 			}
-			c, err := NewClientFromConnectionString("Endpoint="+rec.srv.URL+";AccessKey="+testKey, "hub1", opts)
+			c, err := NewClientFromConnectionString(cs, "hub1", opts)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if _, err := c.SendToAll(ctx, Text(msg), nil); err != nil {
 				b.Fatal(err)
 			}
-			raw := newRawSender(hc, rec.srv.URL+"/api/hubs/hub1/:send?api-version="+DefaultAPIVersion, msg, rec.first)
+			u := base + "/api/hubs/hub1/:send?api-version=" + DefaultAPIVersion
+			raw := newRawSender(hc, u, msg, sent.h)
 			if err := raw.send(ctx); err != nil {
 				b.Fatal(err)
 			}
-			var clientTotal, rawTotal time.Duration
+			floor := newFloorSender(hc, u, msg, sent.h)
+			if err := floor.send(ctx); err != nil {
+				b.Fatal(err)
+			}
+			var clientTotal, rawTotal, floorTotal time.Duration
 			for b.Loop() {
 				t0 := time.Now()
 				if _, err := c.SendToAll(ctx, Text(msg), nil); err != nil {
@@ -127,15 +153,80 @@ func BenchmarkSendToAllInterleaved(b *testing.B) {
 					b.Fatal(err)
 				}
 				t2 := time.Now()
+				if err := floor.send(ctx); err != nil {
+					b.Fatal(err)
+				}
+				t3 := time.Now()
 				clientTotal += t1.Sub(t0)
 				rawTotal += t2.Sub(t1)
+				floorTotal += t3.Sub(t2)
 			}
 			n := float64(b.N)
 			b.ReportMetric(float64(clientTotal.Nanoseconds())/n, "client-ns/op")
 			b.ReportMetric(float64(rawTotal.Nanoseconds())/n, "raw-ns/op")
+			b.ReportMetric(float64(floorTotal.Nanoseconds())/n, "floor-ns/op")
 			b.ReportMetric(100*(float64(clientTotal)/float64(rawTotal)-1), "overhead-%")
+			b.ReportMetric(100*(float64(floorTotal)/float64(rawTotal)-1), "floor-overhead-%")
 		})
 	}
+}
+
+// sentHeaders is a transport that keeps the headers of the first request it sends.
+type sentHeaders struct {
+	next *http.Client
+	h    http.Header
+}
+
+func (s *sentHeaders) Do(req *http.Request) (*http.Response, error) {
+	if s.h == nil {
+		s.h = req.Header.Clone()
+	}
+	return s.next.Do(req)
+}
+
+// floorSender sends the same request through a bare azcore pipeline: default policies,
+// no policy of ours, the recorded Authorization header: the least any client built on
+// azcore's pipeline pays per call.
+type floorSender struct {
+	pl     runtime.Pipeline
+	url    string
+	body   []byte
+	header http.Header
+}
+
+func newFloorSender(hc *http.Client, url, body string, sent http.Header) *floorSender {
+	h := http.Header{}
+	for _, k := range []string{"Authorization", "Accept"} {
+		if v := sent.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	pl := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{}, &policy.ClientOptions{Transport: hc})
+	return &floorSender{pl: pl, url: url, body: []byte(body), header: h}
+}
+
+func (s *floorSender) send(ctx context.Context) error {
+	req, err := runtime.NewRequest(ctx, http.MethodPost, s.url)
+	if err != nil {
+		return err
+	}
+	for k, v := range s.header {
+		req.Raw().Header[k] = v
+	}
+	if err := req.SetBody(streaming.NopCloser(bytes.NewReader(s.body)), "text/plain"); err != nil {
+		return err
+	}
+	runtime.SkipBodyDownload(req)
+	resp, err := s.pl.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
 }
 
 // nopTransport answers 202 without any I/O: it isolates the per-call CPU cost of the

@@ -72,6 +72,7 @@ type Client struct {
 	now            func() time.Time
 	static         map[string]string // op path → full URL, for operations without arguments
 	deferredQuery  string            // "api-version=…" when deferred (see restoreQuery), else ""
+	urls           urlCache          // parsed request URLs
 }
 
 // NewClientFromConnectionString returns a client for hub authenticated with the access

@@ -3,11 +3,13 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -134,12 +136,7 @@ func (c *Client) do(ctx context.Context, o op, a args, q url.Values, bd *body) (
 }
 
 func (c *Client) send(ctx context.Context, o op, rawURL string, bd *body) (*http.Response, error) {
-	if c.deferredQuery != "" {
-		if base, q, _ := strings.Cut(rawURL, "?"); q == c.deferredQuery {
-			rawURL = base // see restoreQuery
-		}
-	}
-	req, err := runtime.NewRequest(ctx, o.method, rawURL)
+	req, err := c.newRequest(ctx, o.method, rawURL)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +175,67 @@ func (c *Client) send(ctx context.Context, o op, rawURL string, bd *body) (*http
 		return resp, nil
 	}
 	return nil, runtime.NewResponseError(resp)
+}
+
+// newRequest returns the pipeline request for rawURL, which the client built itself. It
+// does what runtime.NewRequest does, without parsing the URL on every call: parsed URLs
+// are kept in c.urls (see [urlCache]) and copied into a request made for the empty URL,
+// which net/http parses for nothing. The deferred query (see restoreQuery) is left off.
+func (c *Client) newRequest(ctx context.Context, method, rawURL string) (*policy.Request, error) {
+	u, err := c.urls.get(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	r, err := http.NewRequestWithContext(ctx, method, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	*r.URL = *u
+	if c.deferredQuery != "" && r.URL.RawQuery == c.deferredQuery {
+		r.URL.RawQuery = "" // see restoreQuery
+	}
+	r.Host = u.Host
+	return runtime.NewRequestFromRequest(r)
+}
+
+// urlCacheSize bounds [urlCache]: a client calling many distinct groups, users or
+// connections parses again once the cache has been cleared, nothing more.
+const urlCacheSize = 1024
+
+// urlCache maps the request URLs a client built to their parsed form, so that a call
+// copies a url.URL instead of parsing one (about 0.3µs and an allocation per call). It
+// is safe for concurrent use; when full it is cleared.
+type urlCache struct {
+	mu sync.RWMutex
+	m  map[string]*url.URL
+}
+
+// get returns the parsed rawURL; the caller must not modify it. Only URLs with a host
+// and an http or https scheme are accepted, as runtime.NewRequest does.
+func (uc *urlCache) get(rawURL string) (*url.URL, error) {
+	uc.mu.RLock()
+	u, ok := uc.m[rawURL]
+	uc.mu.RUnlock()
+	if ok {
+		return u, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if u.Host == "" {
+		return nil, errors.New("no Host in request URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("unsupported protocol scheme %s", u.Scheme)
+	}
+	uc.mu.Lock()
+	if uc.m == nil || len(uc.m) >= urlCacheSize {
+		uc.m = make(map[string]*url.URL)
+	}
+	uc.m[rawURL] = u
+	uc.mu.Unlock()
+	return u, nil
 }
 
 // maxDiscardedBody bounds how much of an unused success body is read to keep the
