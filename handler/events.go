@@ -70,6 +70,8 @@ type ConnectionContext struct {
 	State State
 	// Header is the request's header, for anything not decoded above.
 	Header http.Header
+
+	fctx funcContext // the funcs' context when the request came through hubctx.Serve
 }
 
 // Client returns the hub's bundled service client, to send to groups, users or

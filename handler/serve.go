@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"github.com/webpubsub-go/webpubsub/internal/hubctx"
 	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
@@ -15,6 +16,33 @@ import (
 // POST checks ce-signature (before reading the body), decodes the CloudEvent, calls the
 // registered func and writes its answer. Any other method gets 405.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, nil)
+}
+
+func init() {
+	hubctx.Serve = func(hub any, w http.ResponseWriter, r *http.Request, val any) {
+		hub.(*Hub).serve(w, r, val)
+	}
+}
+
+// funcContext is the context the funcs of a request get when the request came with a
+// value through [hubctx.Serve]: the request's context plus that value. It lives in the
+// event's ConnectionContext, so attaching the value allocates nothing.
+type funcContext struct {
+	context.Context
+	val any
+}
+
+// Value returns the value for [hubctx.Key], and asks the request's context otherwise.
+func (c *funcContext) Value(key any) any {
+	if _, ok := key.(hubctx.Key); ok {
+		return c.val
+	}
+	return c.Context.Value(key)
+}
+
+// serve is ServeHTTP; when val is not nil, the funcs' context carries it (see hubctx).
+func (h *Hub) serve(w http.ResponseWriter, r *http.Request, val any) {
 	if !h.serving.Load() {
 		h.serving.Store(true)
 	}
@@ -42,13 +70,18 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "webpubsub: event", slog.String("hub", h.name),
 			slog.String("event", ev.c.EventName), slog.String("connectionId", ev.c.ConnectionID), slog.String("userId", ev.c.UserID))
 	}
+	ctx := r.Context()
+	if val != nil {
+		ev.c.fctx = funcContext{Context: ctx, val: val}
+		ctx = &ev.c.fctx
+	}
 	switch ev.kind {
 	case kindConnect:
-		h.serveConnect(w, r, ev.connect)
+		h.serveConnect(ctx, w, r, ev.connect)
 	case kindUser:
-		h.serveUser(w, r, ev.user)
+		h.serveUser(ctx, w, r, ev.user)
 	default:
-		h.serveNotification(w, r, &ev)
+		h.serveNotification(ctx, w, r, &ev)
 	}
 }
 
@@ -62,9 +95,9 @@ func (h *Hub) refuse(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // failed answers a func's error (or an error found after it ran) and reports it.
-func (h *Hub) failed(w http.ResponseWriter, r *http.Request, c *ConnectionContext, err error) {
+func (h *Hub) failed(ctx context.Context, w http.ResponseWriter, c *ConnectionContext, err error) {
 	status := StatusOf(err)
-	h.report(r.Context(), c, err, status, false)
+	h.report(ctx, c, err, status, false)
 	writeText(w, status, publicReason(err, status))
 }
 
@@ -122,7 +155,7 @@ func callEvent(ctx context.Context, fn EventFunc, ev *UserEvent) (resp *EventRes
 	return fn(ctx, ev)
 }
 
-func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, req *ConnectRequest) {
+func (h *Hub) serveConnect(ctx context.Context, w http.ResponseWriter, r *http.Request, req *ConnectRequest) {
 	if err := h.decodeConnect(w, r, req); err != nil {
 		h.refuse(w, r, err)
 		return
@@ -136,17 +169,17 @@ func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, req *ConnectR
 		}
 		return
 	}
-	resp, err := h.callConnect(r.Context(), req)
+	resp, err := h.callConnect(ctx, req)
 	if err == nil {
 		err = h.writeState(w, &req.State)
 	}
 	if err != nil {
 		if !mqtt {
-			h.failed(w, r, &req.ConnectionContext, err)
+			h.failed(ctx, w, &req.ConnectionContext, err)
 			return
 		}
 		status := StatusOf(err)
-		h.report(r.Context(), &req.ConnectionContext, err, status, false)
+		h.report(ctx, &req.ConnectionContext, err, status, false)
 		body := mqttErrorBody{MQTT: mqttErrorFields{Reason: publicReason(err, status)}}
 		version := 0
 		if req.MQTTConnect != nil {
@@ -169,11 +202,11 @@ func (h *Hub) serveConnect(w http.ResponseWriter, r *http.Request, req *ConnectR
 	}
 	if err := writeJSON(w, http.StatusOK, resp); err != nil {
 		delete(w.Header(), hdrState)
-		h.failed(w, r, &req.ConnectionContext, err)
+		h.failed(ctx, w, &req.ConnectionContext, err)
 	}
 }
 
-func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ev *UserEvent) {
+func (h *Hub) serveUser(ctx context.Context, w http.ResponseWriter, r *http.Request, ev *UserEvent) {
 	if err := h.decodeUser(w, r, ev); err != nil {
 		h.refuse(w, r, err)
 		return
@@ -187,13 +220,13 @@ func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ev *UserEvent) {
 		writeBody(w, http.StatusOK, "", nil)
 		return
 	}
-	resp, err := callEvent(r.Context(), fn, ev)
+	resp, err := callEvent(ctx, fn, ev)
 	if err == nil {
 		err = h.writeState(w, &ev.State)
 	}
 	if err != nil {
 		delete(w.Header(), hdrState)
-		h.failed(w, r, &ev.ConnectionContext, err)
+		h.failed(ctx, w, &ev.ConnectionContext, err)
 		return
 	}
 	if resp == nil {
@@ -213,7 +246,7 @@ func (h *Hub) serveUser(w http.ResponseWriter, r *http.Request, ev *UserEvent) {
 
 // serveNotification runs connected, disconnected, joined and left funcs with a deadline
 // on a context detached from the request, and answers 200 (500 when the func failed).
-func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *eventContext) {
+func (h *Hub) serveNotification(ctx context.Context, w http.ResponseWriter, r *http.Request, ec *eventContext) {
 	run, err := h.decodeNotification(w, r, ec)
 	if err != nil {
 		h.refuse(w, r, err)
@@ -223,7 +256,7 @@ func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *even
 		writeBody(w, http.StatusOK, "", nil)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.notifyLimit)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.notifyLimit)
 	defer cancel()
 	err = func() (err error) {
 		defer recoverInto(&err)
@@ -234,7 +267,7 @@ func (h *Hub) serveNotification(w http.ResponseWriter, r *http.Request, ec *even
 	}
 	if err != nil {
 		status := http.StatusInternalServerError
-		h.report(context.WithoutCancel(r.Context()), ec.c, err, status, true)
+		h.report(context.WithoutCancel(ctx), ec.c, err, status, true)
 		writeText(w, status, http.StatusText(status))
 		return
 	}

@@ -4,14 +4,9 @@ import (
 	"context"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/webpubsub-go/webpubsub/internal/hubctx"
 )
-
-// echoContextKey is the context key under which the middleware stores the echo.Context.
-type echoContextKey struct{}
-
-func withEchoContext(ctx context.Context, c echo.Context) context.Context {
-	return context.WithValue(ctx, echoContextKey{}, c)
-}
 
 // EchoContext returns the echo.Context of the request a hub func is serving, when the hub
 // was reached through this package's middleware; ok is false otherwise (for example when
@@ -20,6 +15,6 @@ func withEchoContext(ctx context.Context, c echo.Context) context.Context {
 // Echo reuses an echo.Context once the request ends: use it only while the func runs, never
 // from a goroutine that outlives the request.
 func EchoContext(ctx context.Context) (c echo.Context, ok bool) {
-	c, ok = ctx.Value(echoContextKey{}).(echo.Context)
+	c, ok = ctx.Value(hubctx.Key{}).(echo.Context)
 	return c, ok
 }

@@ -12,6 +12,7 @@ import (
 	echomw "github.com/labstack/echo/v4/middleware"
 
 	"github.com/webpubsub-go/webpubsub/handler"
+	"github.com/webpubsub-go/webpubsub/internal/hubctx"
 	"github.com/webpubsub-go/webpubsub/internal/wire"
 )
 
@@ -209,11 +210,9 @@ func (m *mux) serve(c echo.Context, next echo.HandlerFunc) error {
 }
 
 // serveHub hands the request to hub with c reachable through EchoContext.
+// The hub attaches c to the funcs' context itself, so the request is not copied.
 func serveHub(c echo.Context, hub *handler.Hub) {
-	r := c.Request()
-	r = r.WithContext(withEchoContext(r.Context(), c))
-	c.SetRequest(r)
-	hub.ServeHTTP(c.Response(), r)
+	hubctx.Serve(hub, c.Response(), c.Request(), c)
 }
 
 // pick chooses the hub for a Web PubSub call. It returns nil, nil for an OPTIONS handshake
