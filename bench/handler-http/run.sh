@@ -3,6 +3,10 @@
 #   bare    – a bare Echo handler that reads the same POST body and answers 200;
 #   ours    – Echo + middleware.WebPubSub + a handler.Hub on the same signed text user event
 #             (decode, signature, route, state read, text reply);
+#   reply   – (only with TARGETS="… reply …") bare plus the same answer ours sends (200,
+#             text/plain; charset=utf-8, "bob:hello"): ours/reply is the like-for-like ratio;
+#   quiet   – (only with TARGETS="… quiet …") ours with a func that reads the state and the
+#             text but sends no reply (204, no body): ours' path with an answer as small as bare's;
 #   route   – (only with TARGETS="… route …") the same hub on a plain Echo route, without
 #             the middleware, to separate the middleware's cost from the hub's;
 #   express – @azure/web-pubsub-express 1.1.0 on express 4.21.2 (interop/handler-express.mjs)
@@ -64,6 +68,8 @@ path=/api/webpubsub/hubs/chat/message
 TARGETS=${TARGETS:-bare ours express}
 declare -A url=(
   [route]="http://$(sed -n 's/^ROUTE=//p' "$tmp/go.out")$path"
+  [reply]="http://$(sed -n 's/^REPLY=//p' "$tmp/go.out")$path"
+  [quiet]="http://$(sed -n 's/^QUIET=//p' "$tmp/go.out")$path"
   [bare]="http://$(sed -n 's/^BARE=//p' "$tmp/go.out")$path"
   [ours]="http://$(sed -n 's/^OURS=//p' "$tmp/go.out")$path"
   [express]="http://127.0.0.1:$(sed -n 's/^PORT=//p' "$tmp/js.out")$path"
@@ -74,7 +80,7 @@ for t in $TARGETS; do
   answer=$(taskset -c "$LOAD_CPU" wrk -t1 -c1 -d1s -s "$tmp/check.lua" "${url[$t]}" 2>&1 | sed -n 's/^CHECK //p')
   echo "check $t: $answer"
   case "$t:$answer" in
-    bare:200*|ours:"200 text/plain; charset=utf-8 bob:hello"|route:"200 text/plain; charset=utf-8 bob:hello"|express:"200 text/plain; charset=utf-8 bob:hello") ;;
+    bare:200*|ours:"200 text/plain; charset=utf-8 bob:hello"|route:"200 text/plain; charset=utf-8 bob:hello"|reply:"200 text/plain; charset=utf-8 bob:hello"|quiet:"204  "|express:"200 text/plain; charset=utf-8 bob:hello") ;;
     *) echo "unexpected answer from $t" >&2; exit 1 ;;
   esac
 done
@@ -85,7 +91,7 @@ done
 # the capacity of one dedicated core, which is what the ratios are computed from.
 tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-declare -A pid_of=([bare]="${pids[0]}" [ours]="${pids[0]}" [route]="${pids[0]}" [express]="${pids[1]}")
+declare -A pid_of=([bare]="${pids[0]}" [ours]="${pids[0]}" [route]="${pids[0]}" [reply]="${pids[0]}" [quiet]="${pids[0]}" [express]="${pids[1]}")
 
 measure() { # target → "<req/s> <req per cpu-second>"
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$tmp/event.lua" "${url[$1]}" >/dev/null
@@ -102,7 +108,7 @@ measure() { # target → "<req/s> <req per cpu-second>"
 }
 
 declare -A all=() cpuall=()
-ratio_bare="" ratio_express=""
+ratio_bare="" ratio_express="" ratio_reply="" ratio_quiet=""
 for r in $(seq "$ROUNDS"); do
   declare -A cur=() ccur=()
   for t in $TARGETS; do
@@ -122,6 +128,14 @@ for r in $(seq "$ROUNDS"); do
     rx=$(awk -v o="${ccur[ours]}" -v x="${ccur[express]}" 'BEGIN {printf "%.2f", o/x}')
     ratio_express="$ratio_express $rx" line="$line ours/express $rx"
   fi
+  if [ -n "${ccur[ours]:-}" ] && [ -n "${ccur[reply]:-}" ]; then
+    rr=$(awk -v o="${ccur[ours]}" -v x="${ccur[reply]}" 'BEGIN {printf "%.3f", o/x}')
+    ratio_reply="$ratio_reply $rr" line="$line ours/reply $rr"
+  fi
+  if [ -n "${ccur[quiet]:-}" ] && [ -n "${ccur[bare]:-}" ]; then
+    rq=$(awk -v o="${ccur[quiet]}" -v x="${ccur[bare]}" 'BEGIN {printf "%.3f", o/x}')
+    ratio_quiet="$ratio_quiet $rq" line="$line quiet/bare $rq"
+  fi
   if [ -n "${ccur[ours]:-}" ] && [ -n "${ccur[route]:-}" ]; then
     line="$line ours/route $(awk -v o="${ccur[ours]}" -v x="${ccur[route]}" 'BEGIN {printf "%.3f", o/x}')"
   fi
@@ -135,4 +149,4 @@ for t in $TARGETS; do
   printf '%-8s median req/s %8s   median req per CPU-second %8s\n' "$t" "$(echo "${all[$t]}" | median)" "$(echo "${cpuall[$t]}" | median)"
 done
 med() { if [ -n "${1// /}" ]; then echo "$1" | median; else echo n/a; fi; }
-echo "median of the per-round ratios (req per CPU-second): ours/bare = $(med "$ratio_bare")   ours/express = $(med "$ratio_express")"
+echo "median of the per-round ratios (req per CPU-second): ours/bare = $(med "$ratio_bare")   ours/express = $(med "$ratio_express")   ours/reply = $(med "$ratio_reply")   quiet/bare = $(med "$ratio_quiet")"

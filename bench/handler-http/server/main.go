@@ -1,7 +1,8 @@
 // Command server runs the Go targets of the HTTP load benchmark (see ../run.sh): a bare Echo
 // handler and Echo with middleware.WebPubSub and a handler.Hub, each on its own loopback
-// port, printed as BARE=<addr> and OURS=<addr> (and ROUTE=<addr>: the hub on a plain Echo
-// route, without the middleware). With -lua DIR it first writes DIR/event.lua
+// port, printed as BARE=<addr> and OURS=<addr> (and REPLY=<addr>: bare Echo sending the
+// same reply as ours; ROUTE=<addr>: the hub on a plain Echo route, without the
+// middleware; QUIET=<addr>: ours with a func that sends no reply). With -lua DIR it first writes DIR/event.lua
 // and DIR/check.lua, wrk scripts sending the benchmark's request: a signed text "message"
 // user event with a connection state, built with handlertest.
 package main
@@ -53,6 +54,21 @@ func bare() http.Handler {
 	return e
 }
 
+// reply is bare plus the answer ours sends: Echo reading the same POST body and
+// answering 200 with the same 9-byte text reply and Content-Type, computed without the
+// hub (no signature, decode or state). ours/reply is the like-for-like ratio.
+func reply() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST(Path, func(c echo.Context) error {
+		if _, err := io.ReadAll(c.Request().Body); err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte("bob:hello"))
+	})
+	return e
+}
+
 // route is the hub on a plain Echo route, without the middleware: ours minus route is the
 // middleware's own cost.
 func route() (http.Handler, error) {
@@ -72,6 +88,26 @@ func ours() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.WebPubSub(hub))
+	return e, nil
+}
+
+// quiet is ours with a func that reads the state and the text like newHub's but sends
+// no reply (204, no body): the hub's full path with an answer as small as bare's.
+func quiet() (http.Handler, error) {
+	hub, err := handler.NewHub("chat", &handler.Options{ConnectionStrings: []string{handlertest.ConnectionString}})
+	if err != nil {
+		return nil, err
+	}
+	hub.HandleEvent("message", func(ctx context.Context, ev *handler.UserEvent) (*handler.EventResponse, error) {
+		user, _ := handler.StateAs[string](&ev.State, "user")
+		if user == "" || ev.Text() == "" {
+			return nil, handler.BadRequest("no user or no text")
+		}
+		return nil, nil
+	})
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(middleware.WebPubSub(hub))
@@ -174,11 +210,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	q, err := quiet()
+	if err != nil {
+		log.Fatal(err)
+	}
 	var servers []*http.Server
 	for _, t := range []struct {
 		name string
 		h    http.Handler
-	}{{"BARE", bare()}, {"OURS", o}, {"ROUTE", rt}, {"PPROF", pprofMux(*pprofOn)}} {
+	}{{"BARE", bare()}, {"REPLY", reply()}, {"OURS", o}, {"ROUTE", rt}, {"QUIET", q}, {"PPROF", pprofMux(*pprofOn)}} {
 		if t.h == nil {
 			continue
 		}

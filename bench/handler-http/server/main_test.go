@@ -20,22 +20,29 @@ func TestTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	q, err := quiet()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		h        http.Handler
 		wantBody string
 		wantCT   string
+		wantCode int
 	}{
-		{"bare", bare(), "", ""},
-		{"ours", o, "bob:hello", "text/plain; charset=utf-8"},
-		{"route", rt, "bob:hello", "text/plain; charset=utf-8"},
+		{"bare", bare(), "", "", 200},
+		{"ours", o, "bob:hello", "text/plain; charset=utf-8", 200},
+		{"route", rt, "bob:hello", "text/plain; charset=utf-8", 200},
+		{"reply", reply(), "bob:hello", "text/plain; charset=utf-8", 200},
+		{"quiet", q, "", "", 204},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
 			tt.h.ServeHTTP(rec, request())
-			if rec.Code != http.StatusOK || rec.Body.String() != tt.wantBody || rec.Header().Get("Content-Type") != tt.wantCT {
-				t.Errorf("answer = %d %q %q, want 200 %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body, tt.wantCT, tt.wantBody)
+			if rec.Code != tt.wantCode || rec.Body.String() != tt.wantBody || rec.Header().Get("Content-Type") != tt.wantCT {
+				t.Errorf("answer = %d %q %q, want %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body, tt.wantCode, tt.wantCT, tt.wantBody)
 			}
 		})
 	}
